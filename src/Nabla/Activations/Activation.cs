@@ -1,0 +1,62 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+
+namespace Nabla;
+
+/// <summary>
+/// An activation function σ together with its derivative σ' (as in micrograd, each operation carries
+/// its own backward rule). The methods work on a whole mini-batch at once: spans hold one row per
+/// example, <c>width</c> neurons each. The four equations hold for any σ; only σ' changes.
+/// </summary>
+public abstract class Activation
+{
+    /// <summary>The name used on the command line and in model files.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>a = σ(z).</summary>
+    public abstract void Apply<T>(ReadOnlySpan<T> z, Span<T> a, int width) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>σ'(z), elementwise; <paramref name="a"/> = σ(z) is passed because several derivatives are cheapest from it.</summary>
+    public abstract void Derivative<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, Span<T> derivative) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// delta = g ⊙ σ'(z), the Hadamard product that closes BP1 and BP2. <paramref name="g"/> and
+    /// <paramref name="delta"/> may be the same span.
+    /// </summary>
+    public abstract void MultiplyByDerivative<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> g, Span<T> delta, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>;
+
+    public override string ToString() => Name;
+
+    public static Activation Sigmoid { get; } = new SigmoidActivation();
+    public static Activation Tanh { get; } = new TanhActivation();
+    public static Activation ReLU { get; } = new ReLUActivation();
+    public static Activation Identity { get; } = new IdentityActivation();
+    public static Activation Softplus { get; } = new SoftplusActivation();
+
+    /// <summary>
+    /// A user-supplied activation from σ and σ' on doubles. Slower than the built-in ones (one call per
+    /// element) but exact; registered under its name so that model files naming it load again.
+    /// </summary>
+    public static Activation Custom(string name, Func<double, double> function, Func<double, double> derivative)
+    {
+        var activation = new CustomActivation(name, function, derivative);
+        Register(activation);
+        return activation;
+    }
+
+    private static readonly ConcurrentDictionary<string, Activation> Registry = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["sigmoid"] = Sigmoid, ["tanh"] = Tanh, ["relu"] = ReLU, ["identity"] = Identity, ["linear"] = Identity, ["softplus"] = Softplus,
+    };
+
+    /// <summary>Makes an activation findable by <see cref="FromName"/> (and so loadable from model files).</summary>
+    public static void Register(Activation activation) => Registry[activation.Name] = activation;
+
+    /// <summary>The names <see cref="FromName"/> knows.</summary>
+    public static IReadOnlyCollection<string> KnownNames => Registry.Keys.Order().ToArray();
+
+    public static Activation FromName(string name) =>
+        Registry.TryGetValue(name.Trim(), out var a) ? a
+        : throw new NablaException($"unknown activation '{name}'; known: {string.Join(", ", KnownNames)}");
+}

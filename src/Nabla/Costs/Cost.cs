@@ -1,0 +1,107 @@
+using System.Collections.Concurrent;
+using System.Numerics;
+using System.Numerics.Tensors;
+
+namespace Nabla;
+
+/// <summary>
+/// A cost C = (1/n) Σ_x C_x: an average of per-example costs, each a function of the output
+/// activations a^L alone (the chapter's two assumptions). It gives C_x and ∇_a C_x; BP1 needs
+/// nothing more. Spans hold one row per example.
+/// </summary>
+public abstract class Cost
+{
+    /// <summary>The name used on the command line and in model files.</summary>
+    public abstract string Name { get; }
+
+    /// <summary>Σ_x C_x over the examples whose outputs are the rows of <paramref name="a"/> (targets <paramref name="y"/>).</summary>
+    public abstract T Total<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>∇_a C_x for each example (row).</summary>
+    public abstract void Gradient<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> gradient) where T : unmanaged, IFloatingPointIeee754<T>;
+
+    /// <summary>
+    /// BP1: δ^L = ∇_a C ⊙ σ'(z^L), for each example (row). A cost may override this where the product
+    /// simplifies for a given output activation; the value is the same, computed more safely.
+    /// </summary>
+    public virtual void OutputError<T>(Activation outputActivation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> delta, int width)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Gradient(a, y, delta);
+        outputActivation.MultiplyByDerivative(z, a, delta, delta, width);
+    }
+
+    public override string ToString() => Name;
+
+    public static Cost Quadratic { get; } = new QuadraticCost();
+    public static Cost CrossEntropy { get; } = new CrossEntropyCost();
+
+    private static readonly ConcurrentDictionary<string, Cost> Registry = new(StringComparer.OrdinalIgnoreCase)
+    {
+        ["quadratic"] = Quadratic, ["mse"] = Quadratic, ["cross-entropy"] = CrossEntropy, ["crossentropy"] = CrossEntropy,
+    };
+
+    /// <summary>Makes a user's cost findable by <see cref="FromName"/> (and so loadable from model files).</summary>
+    public static void Register(Cost cost) => Registry[cost.Name] = cost;
+
+    public static IReadOnlyCollection<string> KnownNames => Registry.Keys.Order().ToArray();
+
+    public static Cost FromName(string name) =>
+        Registry.TryGetValue(name.Trim(), out var c) ? c
+        : throw new NablaException($"unknown cost '{name}'; known: {string.Join(", ", KnownNames)}");
+}
+
+/// <summary>Eq. 27: C_x = ½‖y − a^L‖²; ∇_a C_x = a^L − y (so BP1 becomes Eq. 30).</summary>
+public sealed class QuadraticCost : Cost
+{
+    public override string Name => "quadratic";
+
+    public override T Total<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y)
+    {
+        T sum = T.Zero;
+        for (int i = 0; i < a.Length; i++)
+        {
+            T d = a[i] - y[i];
+            sum += d * d;
+        }
+        return sum / (T.One + T.One);
+    }
+
+    public override void Gradient<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> gradient) => TensorPrimitives.Subtract(a, y, gradient);
+}
+
+/// <summary>
+/// C_x = −Σ_j [y_j ln a_j + (1 − y_j) ln(1 − a_j)]; ∇_a C_x = (a − y) / (a(1 − a)).
+/// With sigmoid outputs σ' = a(1 − a) cancels and BP1 is δ^L = a^L − y (chapter 3), so a saturated
+/// output neuron that is wrong still learns fast.
+/// </summary>
+public sealed class CrossEntropyCost : Cost
+{
+    public override string Name => "cross-entropy";
+
+    public override T Total<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y)
+    {
+        T sum = T.Zero;
+        for (int i = 0; i < a.Length; i++)
+        {
+            // A term whose coefficient is 0 is 0, also where its log is −∞ (0·ln 0 = 0 in the limit).
+            if (y[i] != T.Zero) sum -= y[i] * T.Log(a[i]);
+            if (y[i] != T.One) sum -= (T.One - y[i]) * T.Log(T.One - a[i]);
+        }
+        return sum;
+    }
+
+    public override void Gradient<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> gradient)
+    {
+        for (int i = 0; i < a.Length; i++)
+            gradient[i] = (a[i] - y[i]) / (a[i] * (T.One - a[i]));
+    }
+
+    public override void OutputError<T>(Activation outputActivation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> delta, int width)
+    {
+        if (outputActivation is SigmoidActivation)
+            TensorPrimitives.Subtract(a, y, delta); // ∇_a C ⊙ σ'(z) with a(1 − a) cancelled
+        else
+            base.OutputError(outputActivation, z, a, y, delta, width);
+    }
+}

@@ -1,0 +1,139 @@
+using System.Numerics;
+using System.Numerics.Tensors;
+using Nabla.Kernels;
+
+namespace Nabla;
+
+/// <summary>
+/// The fully matrix-based backpropagation over a whole mini-batch: the m examples are the rows of one
+/// matrix, so each layer is one matrix product instead of m matrix-vector products. All buffers (z^l,
+/// a^l and δ^l for every layer, for up to <see cref="Capacity"/> examples) are made once, here, as in
+/// llm.c: a training step allocates nothing.
+/// </summary>
+public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    private readonly T[][] _a;      // a^l for l = 0…L; a^0 holds the inputs. Capacity × n_l each.
+    private readonly T[][] _z;      // z^l for l = 1…L
+    private readonly T[][] _delta;  // δ^l for l = 1…L
+    private readonly T[] _y;        // targets, Capacity × n_L
+
+    public Network<T> Network { get; }
+    /// <summary>The most examples a batch can hold.</summary>
+    public int Capacity { get; }
+    /// <summary>m, the number of examples now in the batch.</summary>
+    public int Size { get; private set; }
+
+    private IReadOnlyList<int> Sizes => Network.Sizes;
+    private int L => Network.L;
+
+    public MiniBatch(Network<T> network, int capacity)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
+        Network = network;
+        Capacity = capacity;
+        _a = network.Sizes.Select(n => new T[capacity * n]).ToArray();
+        _z = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
+        _delta = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
+        _y = new T[capacity * network.Sizes[^1]];
+    }
+
+    /// <summary>a^l of the batch, one row per example; a^0 is the input.</summary>
+    public Span<T> Activation(int l) => _a[l].AsSpan(0, Size * Sizes[l]);
+    /// <summary>z^l of the batch, one row per example.</summary>
+    public Span<T> WeightedInput(int l) => _z[CheckLayer(l)].AsSpan(0, Size * Sizes[l]);
+    /// <summary>δ^l = ∂C_x/∂z^l of the batch, one row per example.</summary>
+    public Span<T> Delta(int l) => _delta[CheckLayer(l)].AsSpan(0, Size * Sizes[l]);
+    /// <summary>The targets y, one row per example.</summary>
+    public Span<T> Targets => _y.AsSpan(0, Size * Sizes[L]);
+
+    private int CheckLayer(int l) => l >= 1 && l <= L ? l : throw new ArgumentOutOfRangeException(nameof(l), l, $"1 ≤ l ≤ {L}");
+
+    /// <summary>Sets m; the caller then fills <see cref="Activation"/>(0) and <see cref="Targets"/>.</summary>
+    public void Resize(int m)
+    {
+        if (m < 1 || m > Capacity) throw new ArgumentOutOfRangeException(nameof(m), m, $"a batch holds 1 to {Capacity} examples");
+        Size = m;
+    }
+
+    /// <summary>Copies the examples <paramref name="indices"/> of <paramref name="data"/> into the batch: inputs as rows, labels as one-hot targets.</summary>
+    public void Load(Dataset data, ReadOnlySpan<int> indices)
+    {
+        if (data.InputSize != Sizes[0])
+            throw new NablaException($"the data has {data.InputSize} inputs per example but the network's input layer has {Sizes[0]} neurons");
+        if (data.ClassCount > Sizes[L])
+            throw new NablaException($"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons");
+        Resize(indices.Length);
+        int nIn = Sizes[0], nOut = Sizes[L];
+        var x = Activation(0);
+        var y = Targets;
+        y.Clear();
+        for (int i = 0; i < indices.Length; i++)
+        {
+            TensorPrimitives.ConvertTruncating<float, T>(data.Input(indices[i]), x.Slice(i * nIn, nIn));
+            y[i * nOut + data.Labels[indices[i]]] = T.One;
+        }
+    }
+
+    /// <summary>Eq. 25 for the whole batch: Z^l = A^(l−1) (w^l)ᵀ + b^l and A^l = σ(Z^l), layer after layer.</summary>
+    public void FeedForward()
+    {
+        for (int l = 1; l <= L; l++)
+        {
+            Gemm.MultiplyTransposedAddBias<T>(Activation(l - 1), Network.Weights[l].Data, Network.Biases[l], WeightedInput(l), Size, Sizes[l], Sizes[l - 1]);
+            Network.Activations[l].Apply<T>(WeightedInput(l), Activation(l), Sizes[l]);
+        }
+    }
+
+    /// <summary>BP1 and BP2 for every example of the batch at once: δ^L, then δ^(L−1) … δ^1.</summary>
+    public void BackpropagateError(Cost cost)
+    {
+        // BP1: δ^L = ∇_a C ⊙ σ'(z^L)
+        cost.OutputError<T>(Network.Activations[L], WeightedInput(L), Activation(L), Targets, Delta(L), Sizes[L]);
+        for (int l = L - 1; l >= 1; l--)
+        {
+            // BP2: δ^l = ((w^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l); with examples as rows, (w^(l+1))ᵀ δ^(l+1) is Δ^(l+1) w^(l+1).
+            Gemm.Multiply<T>(Delta(l + 1), Network.Weights[l + 1].Data, Delta(l), Size, Sizes[l], Sizes[l + 1]);
+            Network.Activations[l].MultiplyByDerivative<T>(WeightedInput(l), Activation(l), Delta(l), Delta(l), Sizes[l]);
+        }
+    }
+
+    /// <summary>Adds Σ_x ∂C_x/∂b and Σ_x ∂C_x/∂w over the batch to <paramref name="gradient"/> (BP3, BP4 summed over examples).</summary>
+    public void AccumulateGradient(Gradient<T> gradient)
+    {
+        for (int l = 1; l <= L; l++)
+        {
+            // BP3: ∂C/∂b^l = δ^l, summed over the rows.
+            Gemm.SumRowsAccumulate<T>(Delta(l), gradient.Biases[l], Size, Sizes[l], T.One, T.One);
+            // BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j, summed over the examples: Δᵀ A^(l−1).
+            Gemm.MultiplyTransposedAAccumulate<T>(Delta(l), Activation(l - 1), gradient.Weights[l].Data, Size, Sizes[l], Sizes[l - 1], T.One, T.One);
+        }
+    }
+
+    /// <summary>
+    /// The chapter's update rule for this batch: w^l → w^l − (η/m) Σ_x δ^(x,l) (a^(x,l−1))ᵀ and
+    /// b^l → b^l − (η/m) Σ_x δ^(x,l). BP3 and BP4 are fused into the update, so ∇w is never stored.
+    /// </summary>
+    public void GradientDescentStep(T eta)
+    {
+        T step = -eta / T.CreateChecked(Size);
+        for (int l = 1; l <= L; l++)
+        {
+            Gemm.SumRowsAccumulate<T>(Delta(l), Network.Biases[l], Size, Sizes[l], step, T.One);
+            Gemm.MultiplyTransposedAAccumulate<T>(Delta(l), Activation(l - 1), Network.Weights[l].Data, Size, Sizes[l], Sizes[l - 1], step, T.One);
+        }
+    }
+
+    /// <summary>Σ_x C_x over the batch (after <see cref="FeedForward"/>).</summary>
+    public T TotalCost(Cost cost) => cost.Total<T>(Activation(L), Targets);
+
+    /// <summary>How many examples of the batch the network classifies right: argmax of a^L against argmax of y.</summary>
+    public int CountCorrect()
+    {
+        int n = Sizes[L], correct = 0;
+        var output = Activation(L);
+        var y = Targets;
+        for (int i = 0; i < Size; i++)
+            if (TensorPrimitives.IndexOfMax<T>(output.Slice(i * n, n)) == TensorPrimitives.IndexOfMax<T>(y.Slice(i * n, n))) correct++;
+        return correct;
+    }
+}
