@@ -1,3 +1,11 @@
-// Entry point of the `nabla` tool; the commands are being built (see issue 2).
-Console.Error.WriteLine("nabla: no commands yet");
-return 2;
+using System.CommandLine;
+using Nabla.Cli;
+using Nabla.Cli.Commands;
+
+// `nabla`: a thin front end. It parses, calls the library and renders; the algorithm lives in src/Nabla.
+var root = new RootCommand("nabla — feedforward networks trained with backpropagation (Nielsen, Neural Networks and Deep Learning, ch. 2)")
+{
+    TrainCommand.Create(),
+    EvaluateCommand.Create(),
+};
+return CommandRunner.Invoke(root, args);

@@ -1,0 +1,34 @@
+using System.CommandLine;
+
+namespace Nabla.Cli.Commands;
+
+/// <summary>`nabla evaluate`: accuracy and cost of a saved network on the test set.</summary>
+internal static class EvaluateCommand
+{
+    public static Command Create()
+    {
+        var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
+        var data = CommonOptions.Data();
+        var cost = new Option<string?>("--cost") { Description = "Cost to report (default: the one the model was trained with)" };
+        var command = new Command("evaluate", "Accuracy and cost of a saved network on the test set") { model, data, cost };
+        command.SetAction(parse =>
+        {
+            string path = parse.GetValue(model)!;
+            var loaded = CommonOptions.LoadModel(path);
+            var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
+            var mnist = CommonOptions.LocateData(parse.GetValue(data));
+            CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
+            var e = Sgd<float>.Evaluate(loaded.Network, c, mnist.Test);
+            if (parse.GetValue(CommandRunner.Json))
+                CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost });
+            else
+            {
+                Console.WriteLine($"Data: {mnist.Description}");
+                Console.WriteLine($"Model: {path}: {loaded.Network}");
+                Console.WriteLine($"Test: {e.Correct} / {e.Total} ({e.Accuracy:P2}), {c.Name} cost {e.Cost:F4}");
+            }
+            return ExitCodes.Success;
+        });
+        return command;
+    }
+}

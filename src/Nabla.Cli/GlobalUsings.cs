@@ -1,0 +1,3 @@
+global using Nabla;
+global using Nabla.Data;
+global using Nabla.Serialization;

@@ -1,0 +1,2 @@
+global using Nabla.Data;
+global using Nabla.Serialization;

@@ -1,0 +1,99 @@
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+
+namespace Nabla;
+
+/// <summary>A network read from a model file, with the cost it was trained with (when the file names one) and the file's metadata.</summary>
+public sealed record LoadedModel<T>(Network<T> Network, Cost? Cost, IReadOnlyDictionary<string, string> Metadata)
+    where T : unmanaged, IFloatingPointIeee754<T>;
+
+/// <summary>
+/// Model files in the safetensors layout, readable without Nabla (numpy, PyTorch's safetensors):
+/// tensors <c>layers.{l}.weight</c> (n_l × n_(l−1), the chapter's w^l_jk, like PyTorch's Linear.weight)
+/// and <c>layers.{l}.bias</c> for l = 1…L; layer sizes, activations and cost in <c>__metadata__</c>.
+/// </summary>
+public static class ModelFile
+{
+    public const string Format = "nabla-feedforward";
+
+    public static string WeightName(int l) => $"layers.{l}.weight";
+    public static string BiasName(int l) => $"layers.{l}.bias";
+
+    /// <summary>Writes the network atomically (temporary file, flush, rename): an existing file is replaced whole or not at all.</summary>
+    public static void Save<T>(Network<T> network, Cost? cost, string path, IReadOnlyDictionary<string, string>? extraMetadata = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string dtype = DType<T>();
+        var entries = new List<SafeTensorEntry>();
+        for (int l = 1; l <= network.L; l++)
+        {
+            entries.Add(new SafeTensorEntry(WeightName(l), dtype, [network.Sizes[l], network.Sizes[l - 1]], MemoryMarshal.AsBytes(network.Weights[l].Data.AsSpan()).ToArray()));
+            entries.Add(new SafeTensorEntry(BiasName(l), dtype, [network.Sizes[l]], MemoryMarshal.AsBytes(network.Biases[l].AsSpan()).ToArray()));
+        }
+        var metadata = new Dictionary<string, string>
+        {
+            ["format"] = Format,
+            ["sizes"] = string.Join(",", network.Sizes),
+            ["activations"] = string.Join(",", network.Activations.Select(a => a.Name)),
+        };
+        if (cost is not null) metadata["cost"] = cost.Name;
+        if (extraMetadata is not null)
+            foreach (var (key, value) in extraMetadata) metadata.TryAdd(key, value);
+        SafeTensors.Write(path, entries, metadata);
+    }
+
+    /// <summary>Reads a model file, checking that the metadata and the tensors agree; float32 and float64 files load into either precision.</summary>
+    public static LoadedModel<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var file = SafeTensors.Read(path);
+        var metadata = file.Metadata;
+        string Meta(string key) => metadata.TryGetValue(key, out var v) ? v
+            : throw new InvalidFileException(path, -1, $"the metadata has no '{key}' entry; is this a model file written by Nabla?");
+
+        var sizeTexts = Meta("sizes").Split(',');
+        var sizes = new int[sizeTexts.Length];
+        for (int i = 0; i < sizes.Length; i++)
+            if (!int.TryParse(sizeTexts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
+                throw new InvalidFileException(path, -1, $"metadata 'sizes' = '{Meta("sizes")}' is not a list of positive layer sizes");
+        if (sizes.Length < 2) throw new InvalidFileException(path, -1, "metadata 'sizes' names fewer than two layers");
+
+        var activationNames = Meta("activations").Split(',');
+        if (activationNames.Length != sizes.Length - 1)
+            throw new InvalidFileException(path, -1, $"metadata names {activationNames.Length} activations for {sizes.Length - 1} layers");
+        Activation[] activations;
+        Cost? cost;
+        try
+        {
+            activations = activationNames.Select(Activation.FromName).ToArray();
+            cost = metadata.TryGetValue("cost", out var costName) ? Cost.FromName(costName) : null;
+        }
+        catch (NablaException e) when (e is not InvalidFileException)
+        {
+            throw new InvalidFileException(path, -1, e.Message + " (register a custom one before loading)");
+        }
+
+        var weights = new Matrix<T>[sizes.Length - 1];
+        var biases = new T[sizes.Length - 1][];
+        int expectedTensors = 2 * (sizes.Length - 1);
+        if (file.Entries.Count != expectedTensors)
+            throw new InvalidFileException(path, -1, $"{sizes.Length - 1} layers need {expectedTensors} tensors, the file has {file.Entries.Count}");
+        for (int l = 1; l < sizes.Length; l++)
+        {
+            weights[l - 1] = new Matrix<T>(sizes[l], sizes[l - 1], Values<T>(file, path, WeightName(l), [sizes[l], sizes[l - 1]]));
+            biases[l - 1] = Values<T>(file, path, BiasName(l), [sizes[l]]);
+        }
+        return new LoadedModel<T>(new Network<T>(sizes, activations, weights, biases), cost, metadata);
+    }
+
+    private static T[] Values<T>(SafeTensorsFile file, string path, string name, long[] shape) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!file.TryGet(name, out var entry) || entry is null) throw new InvalidFileException(path, -1, $"tensor '{name}' is missing");
+        if (!entry.Shape.SequenceEqual(shape))
+            throw new InvalidFileException(path, -1, $"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but the metadata's layer sizes need [{string.Join(", ", shape)}]");
+        return typeof(T) == typeof(float) ? (T[])(object)entry.ToSingles() : entry.ToDoubles().Select(T.CreateChecked).ToArray();
+    }
+
+    private static string DType<T>() => typeof(T) == typeof(float) ? "F32" : typeof(T) == typeof(double) ? "F64"
+        : throw new NotSupportedException($"model files hold float32 or float64, not {typeof(T).Name}");
+}
