@@ -1,0 +1,327 @@
+using System.Numerics;
+using System.Runtime.CompilerServices;
+using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics.Arm;
+using System.Runtime.Intrinsics.X86;
+
+namespace Nabla.Kernels;
+
+// SIMD kernels over Vector<T> (256-bit on AVX2, 128-bit on NEON/SSE). Every method here assumes
+// IsVectorized<T>() and that the vectorised dimension is at least Vector<T>.Count; the dispatchers in Gemm.cs
+// route everything else to the scalar code. Remainders are handled without scalar loops: a last, overlapping
+// vector whose already-done lanes are masked off (zeroed in a dot product, or blended back on store).
+public static partial class Gemm
+{
+    /// <summary>Depth (p) block for the broadcast kernels, so that the strip of B a column tile walks stays in L1.</summary>
+    private const int DepthBlock = 256;
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> MulAdd<T>(Vector<T> x, Vector<T> y, Vector<T> acc)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Fma.IsSupported || AdvSimd.IsSupported)
+        {
+            if (typeof(T) == typeof(float))
+                return Vector.FusedMultiplyAdd(x.As<T, float>(), y.As<T, float>(), acc.As<T, float>()).As<float, T>();
+            if (typeof(T) == typeof(double))
+                return Vector.FusedMultiplyAdd(x.As<T, double>(), y.As<T, double>(), acc.As<T, double>()).As<double, T>();
+        }
+        return x * y + acc;
+    }
+
+    /// <summary>Lane mask with lanes ≥ <paramref name="firstFreshLane"/> set: the lanes of an overlapping last vector not done yet.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static Vector<T> TailMask<T>(int firstFreshLane)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => Vector.GreaterThanOrEqual(Vector<T>.Indices, new Vector<T>(T.CreateTruncating(firstFreshLane)));
+
+    // ---------------------------------------------------------------- forward: C = A·Bᵀ + bias (dot-product form)
+
+    private static void ForwardSimd<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        int rem = k % w;
+        // The k remainder is one extra vector at k − w whose first w − rem lanes (already counted) are zeroed in A.
+        Vector<T> mask = rem != 0 ? TailMask<T>(w - rem) : Vector<T>.Zero;
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T bRef = ref MemoryMarshal.GetReference(b);
+        ref T cRef = ref MemoryMarshal.GetReference(c);
+        ref T biasRef = ref MemoryMarshal.GetReference(bias);
+        bool hasBias = !bias.IsEmpty;
+
+        // Tile: 2 rows of A × 4 rows of B, 8 accumulators. j outer so the 4 rows of B stay in L1 while all rows of A pass.
+        // Edge tiles repeat a valid row (its result is computed and dropped) rather than running narrower kernels.
+        for (int j = 0; j < n; j += 4)
+        {
+            int nj = Math.Min(4, n - j);
+            ref T b0 = ref Unsafe.Add(ref bRef, (nint)j * k);
+            ref T b1 = ref Unsafe.Add(ref b0, nj > 1 ? k : 0);
+            ref T b2 = ref Unsafe.Add(ref b0, nj > 2 ? 2 * (nint)k : 0);
+            ref T b3 = ref Unsafe.Add(ref b0, nj > 3 ? 3 * (nint)k : 0);
+            for (int i = rowStart; i < rowEnd; i += 2)
+            {
+                int ni = Math.Min(2, rowEnd - i);
+                ref T a0 = ref Unsafe.Add(ref aRef, (nint)i * k);
+                ref T a1 = ref Unsafe.Add(ref a0, ni > 1 ? k : 0);
+                ref T c0 = ref Unsafe.Add(ref cRef, (nint)i * n + j);
+                DotTile2x4(ref a0, ref a1, ref b0, ref b1, ref b2, ref b3, k, rem, mask,
+                    ref c0, n, ni, nj, ref Unsafe.Add(ref biasRef, hasBias ? j : 0), hasBias);
+            }
+        }
+    }
+
+    private static void DotTile2x4<T>(ref T a0, ref T a1, ref T b0, ref T b1, ref T b2, ref T b3, int k, int rem, Vector<T> mask,
+        ref T c, int ldc, int ni, int nj, ref T bias, bool hasBias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint w = (nuint)Vector<T>.Count;
+        nuint kMain = (nuint)(k - rem);
+        Vector<T> c00 = Vector<T>.Zero, c01 = Vector<T>.Zero, c02 = Vector<T>.Zero, c03 = Vector<T>.Zero;
+        Vector<T> c10 = Vector<T>.Zero, c11 = Vector<T>.Zero, c12 = Vector<T>.Zero, c13 = Vector<T>.Zero;
+        for (nuint p = 0; p < kMain; p += w)
+        {
+            Vector<T> x0 = Vector.LoadUnsafe(ref a0, p);
+            Vector<T> x1 = Vector.LoadUnsafe(ref a1, p);
+            Vector<T> y = Vector.LoadUnsafe(ref b0, p);
+            c00 = MulAdd(x0, y, c00);
+            c10 = MulAdd(x1, y, c10);
+            y = Vector.LoadUnsafe(ref b1, p);
+            c01 = MulAdd(x0, y, c01);
+            c11 = MulAdd(x1, y, c11);
+            y = Vector.LoadUnsafe(ref b2, p);
+            c02 = MulAdd(x0, y, c02);
+            c12 = MulAdd(x1, y, c12);
+            y = Vector.LoadUnsafe(ref b3, p);
+            c03 = MulAdd(x0, y, c03);
+            c13 = MulAdd(x1, y, c13);
+        }
+        if (rem != 0)
+        {
+            nuint p = (nuint)k - w;
+            Vector<T> x0 = Vector.LoadUnsafe(ref a0, p) & mask;
+            Vector<T> x1 = Vector.LoadUnsafe(ref a1, p) & mask;
+            Vector<T> y = Vector.LoadUnsafe(ref b0, p);
+            c00 = MulAdd(x0, y, c00);
+            c10 = MulAdd(x1, y, c10);
+            y = Vector.LoadUnsafe(ref b1, p);
+            c01 = MulAdd(x0, y, c01);
+            c11 = MulAdd(x1, y, c11);
+            y = Vector.LoadUnsafe(ref b2, p);
+            c02 = MulAdd(x0, y, c02);
+            c12 = MulAdd(x1, y, c12);
+            y = Vector.LoadUnsafe(ref b3, p);
+            c03 = MulAdd(x0, y, c03);
+            c13 = MulAdd(x1, y, c13);
+        }
+        StoreDots(ref c, nj, Vector.Sum(c00), Vector.Sum(c01), Vector.Sum(c02), Vector.Sum(c03), ref bias, hasBias);
+        if (ni > 1)
+            StoreDots(ref Unsafe.Add(ref c, ldc), nj, Vector.Sum(c10), Vector.Sum(c11), Vector.Sum(c12), Vector.Sum(c13), ref bias, hasBias);
+    }
+
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreDots<T>(ref T c, int nj, T s0, T s1, T s2, T s3, ref T bias, bool hasBias)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (hasBias)
+        {
+            s0 += bias;
+            if (nj > 1) s1 += Unsafe.Add(ref bias, 1);
+            if (nj > 2) s2 += Unsafe.Add(ref bias, 2);
+            if (nj > 3) s3 += Unsafe.Add(ref bias, 3);
+        }
+        c = s0;
+        if (nj > 1) Unsafe.Add(ref c, 1) = s1;
+        if (nj > 2) Unsafe.Add(ref c, 2) = s2;
+        if (nj > 3) Unsafe.Add(ref c, 3) = s3;
+    }
+
+    // ---------------------------------------------------------------- broadcast form: C = beta·C + alpha·Σ_p a(r,p)·B[p,:]
+
+    private static void BroadcastSimd<T>(ReadOnlySpan<T> a, int aRow, int aP, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int rows, int cols, int depth, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T bRef = ref MemoryMarshal.GetReference(b);
+        ref T cRef = ref MemoryMarshal.GetReference(c);
+        for (int p0 = 0; p0 < depth; p0 += DepthBlock)
+        {
+            int pc = Math.Min(DepthBlock, depth - p0);
+            T blockBeta = p0 == 0 ? beta : T.One; // later depth blocks add to what the first one wrote
+            ref T aBlk = ref Unsafe.Add(ref aRef, (nint)p0 * aP);
+            ref T bBlk = ref Unsafe.Add(ref bRef, (nint)p0 * ldb);
+            if (cols >= 2 * w)
+            {
+                int col = 0;
+                for (; col + 2 * w <= cols; col += 2 * w)
+                    BroadcastColumnTile(ref aBlk, aRow, aP, ref Unsafe.Add(ref bBlk, col), ldb, ref Unsafe.Add(ref cRef, col), ldc,
+                        rows, pc, alpha, blockBeta, wide: true, masked: false, Vector<T>.Zero, Vector<T>.Zero);
+                if (col < cols)
+                {
+                    // Overlapping last tile at cols − 2w; lanes before the remainder are final already and are blended back.
+                    int fresh = cols - col;
+                    BroadcastColumnTile(ref aBlk, aRow, aP, ref Unsafe.Add(ref bBlk, cols - 2 * w), ldb, ref Unsafe.Add(ref cRef, cols - 2 * w), ldc,
+                        rows, pc, alpha, blockBeta, wide: true, masked: true, TailMask<T>(2 * w - fresh), TailMask<T>(w - fresh));
+                }
+            }
+            else
+            {
+                BroadcastColumnTile(ref aBlk, aRow, aP, ref bBlk, ldb, ref cRef, ldc,
+                    rows, pc, alpha, blockBeta, wide: false, masked: false, Vector<T>.Zero, Vector<T>.Zero);
+                if (cols > w)
+                    BroadcastColumnTile(ref aBlk, aRow, aP, ref Unsafe.Add(ref bBlk, cols - w), ldb, ref Unsafe.Add(ref cRef, cols - w), ldc,
+                        rows, pc, alpha, blockBeta, wide: false, masked: true, TailMask<T>(2 * w - cols), Vector<T>.Zero);
+            }
+        }
+    }
+
+    /// <summary>All rows of one column tile (one or two vectors wide), 4 rows at a time; the B strip stays in L1 across them.</summary>
+    private static void BroadcastColumnTile<T>(ref T a, int aRow, int aP, ref T b, int ldb, ref T c, int ldc, int rows, int depth,
+        T alpha, T beta, bool wide, bool masked, Vector<T> mask0, Vector<T> mask1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r += 4)
+        {
+            int nr = Math.Min(4, rows - r);
+            // Edge tiles repeat row r for the missing rows and drop their results.
+            nint o1 = nr > 1 ? aRow : 0, o2 = nr > 2 ? 2 * (nint)aRow : 0, o3 = nr > 3 ? 3 * (nint)aRow : 0;
+            ref T ar = ref Unsafe.Add(ref a, (nint)r * aRow);
+            ref T cr = ref Unsafe.Add(ref c, (nint)r * ldc);
+            if (wide)
+                Tile4xV2(ref ar, o1, o2, o3, aP, ref b, ldb, ref cr, ldc, nr, depth, alpha, beta, masked, mask0, mask1);
+            else
+                Tile4xV1(ref ar, o1, o2, o3, aP, ref b, ldb, ref cr, ldc, nr, depth, alpha, beta, masked, mask0);
+        }
+    }
+
+    private static void Tile4xV2<T>(ref T a, nint o1, nint o2, nint o3, nint aP, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
+        T alpha, T beta, bool masked, Vector<T> mask0, Vector<T> mask1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        nuint w = (nuint)Vector<T>.Count;
+        Vector<T> c00 = Vector<T>.Zero, c01 = Vector<T>.Zero, c10 = Vector<T>.Zero, c11 = Vector<T>.Zero;
+        Vector<T> c20 = Vector<T>.Zero, c21 = Vector<T>.Zero, c30 = Vector<T>.Zero, c31 = Vector<T>.Zero;
+        ref T ap = ref a;
+        ref T bp = ref b;
+        for (int p = 0; p < depth; p++)
+        {
+            Vector<T> y0 = Vector.LoadUnsafe(ref bp);
+            Vector<T> y1 = Vector.LoadUnsafe(ref bp, w);
+            Vector<T> x = new(ap);
+            c00 = MulAdd(x, y0, c00);
+            c01 = MulAdd(x, y1, c01);
+            x = new(Unsafe.Add(ref ap, o1));
+            c10 = MulAdd(x, y0, c10);
+            c11 = MulAdd(x, y1, c11);
+            x = new(Unsafe.Add(ref ap, o2));
+            c20 = MulAdd(x, y0, c20);
+            c21 = MulAdd(x, y1, c21);
+            x = new(Unsafe.Add(ref ap, o3));
+            c30 = MulAdd(x, y0, c30);
+            c31 = MulAdd(x, y1, c31);
+            ap = ref Unsafe.Add(ref ap, aP);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        Vector<T> va = new(alpha);
+        Vector<T> vb = new(beta);
+        bool readC = beta != T.Zero;
+        ref T cw = ref Unsafe.Add(ref c, (nint)w);
+        StoreAcc(ref c, c00, va, vb, readC, masked, mask0);
+        StoreAcc(ref cw, c01, va, vb, readC, masked, mask1);
+        if (nr > 1)
+        {
+            StoreAcc(ref Unsafe.Add(ref c, ldc), c10, va, vb, readC, masked, mask0);
+            StoreAcc(ref Unsafe.Add(ref cw, ldc), c11, va, vb, readC, masked, mask1);
+        }
+        if (nr > 2)
+        {
+            StoreAcc(ref Unsafe.Add(ref c, 2 * ldc), c20, va, vb, readC, masked, mask0);
+            StoreAcc(ref Unsafe.Add(ref cw, 2 * ldc), c21, va, vb, readC, masked, mask1);
+        }
+        if (nr > 3)
+        {
+            StoreAcc(ref Unsafe.Add(ref c, 3 * ldc), c30, va, vb, readC, masked, mask0);
+            StoreAcc(ref Unsafe.Add(ref cw, 3 * ldc), c31, va, vb, readC, masked, mask1);
+        }
+    }
+
+    private static void Tile4xV1<T>(ref T a, nint o1, nint o2, nint o3, nint aP, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
+        T alpha, T beta, bool masked, Vector<T> mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector<T> c0 = Vector<T>.Zero, c1 = Vector<T>.Zero, c2 = Vector<T>.Zero, c3 = Vector<T>.Zero;
+        ref T ap = ref a;
+        ref T bp = ref b;
+        for (int p = 0; p < depth; p++)
+        {
+            Vector<T> y = Vector.LoadUnsafe(ref bp);
+            c0 = MulAdd(new Vector<T>(ap), y, c0);
+            c1 = MulAdd(new Vector<T>(Unsafe.Add(ref ap, o1)), y, c1);
+            c2 = MulAdd(new Vector<T>(Unsafe.Add(ref ap, o2)), y, c2);
+            c3 = MulAdd(new Vector<T>(Unsafe.Add(ref ap, o3)), y, c3);
+            ap = ref Unsafe.Add(ref ap, aP);
+            bp = ref Unsafe.Add(ref bp, ldb);
+        }
+        Vector<T> va = new(alpha);
+        Vector<T> vb = new(beta);
+        bool readC = beta != T.Zero;
+        StoreAcc(ref c, c0, va, vb, readC, masked, mask);
+        if (nr > 1) StoreAcc(ref Unsafe.Add(ref c, ldc), c1, va, vb, readC, masked, mask);
+        if (nr > 2) StoreAcc(ref Unsafe.Add(ref c, 2 * ldc), c2, va, vb, readC, masked, mask);
+        if (nr > 3) StoreAcc(ref Unsafe.Add(ref c, 3 * ldc), c3, va, vb, readC, masked, mask);
+    }
+
+    /// <summary>c = beta·c + alpha·acc (c not read when !readC); when masked, only the lanes set in mask change.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreAcc<T>(ref T c, Vector<T> acc, Vector<T> alpha, Vector<T> beta, bool readC, bool masked, Vector<T> mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector<T> r = alpha * acc;
+        if (masked)
+        {
+            Vector<T> old = Vector.LoadUnsafe(ref c);
+            if (readC)
+                r = MulAdd(beta, old, r);
+            r = Vector.ConditionalSelect(mask, r, old);
+        }
+        else if (readC)
+        {
+            r = MulAdd(beta, Vector.LoadUnsafe(ref c), r);
+        }
+        r.StoreUnsafe(ref c);
+    }
+
+    // ---------------------------------------------------------------- column sums
+
+    private static void SumRowsSimd<T>(ReadOnlySpan<T> a, Span<T> sum, int m, int n, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int w = Vector<T>.Count;
+        ref T aRef = ref MemoryMarshal.GetReference(a);
+        ref T sRef = ref MemoryMarshal.GetReference(sum);
+        Vector<T> va = new(alpha);
+        Vector<T> vb = new(beta);
+        bool readS = beta != T.Zero;
+        int col = 0;
+        for (; col + w <= n; col += w)
+            StoreAcc(ref Unsafe.Add(ref sRef, col), ColumnSum(ref Unsafe.Add(ref aRef, col), n, m), va, vb, readS, false, Vector<T>.Zero);
+        if (col < n)
+            StoreAcc(ref Unsafe.Add(ref sRef, n - w), ColumnSum(ref Unsafe.Add(ref aRef, n - w), n, m), va, vb, readS, true, TailMask<T>(w - (n - col)));
+    }
+
+    private static Vector<T> ColumnSum<T>(ref T a, nint lda, int m)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector<T> s0 = Vector<T>.Zero, s1 = Vector<T>.Zero;
+        int i = 0;
+        for (; i + 2 <= m; i += 2)
+        {
+            s0 += Vector.LoadUnsafe(ref Unsafe.Add(ref a, i * lda));
+            s1 += Vector.LoadUnsafe(ref Unsafe.Add(ref a, (i + 1) * lda));
+        }
+        if (i < m)
+            s0 += Vector.LoadUnsafe(ref Unsafe.Add(ref a, i * lda));
+        return s0 + s1;
+    }
+}

@@ -1,0 +1,160 @@
+using System.Numerics;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// Dense row-major matrix products for backpropagation over a mini-batch of m examples stored as rows
+/// (Nielsen, ch. 2). One generic implementation serves <see cref="float"/> and <see cref="double"/>:
+/// register-tiled SIMD kernels over <see cref="Vector{T}"/> with FMA where the hardware has it, and a
+/// scalar path where <see cref="Vector.IsHardwareAccelerated"/> is false or the element type has no
+/// vector support (Half, for one). Outputs must not overlap inputs. Single-threaded; the <c>rowStart/rowEnd</c> overloads let
+/// a caller split one product by rows of C across threads.
+/// </summary>
+public static partial class Gemm
+{
+    /// <summary>
+    /// Forward pass (Eq. 25 for a batch): C[m×n] = A[m×k] · B[n×k]ᵀ + bias[n], the bias added to each row
+    /// (an empty bias means none). A = activations of layer l−1, B = weights wˡ (row j = neuron j), C = zˡ.
+    /// </summary>
+    public static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmChecks.MultiplyTransposedAddBias(a, b, bias, c, m, n, k);
+        ForwardCore(a, b, bias, c, n, k, 0, m);
+    }
+
+    /// <summary>As <see cref="MultiplyTransposedAddBias{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, for rows [rowStart, rowEnd) of C only.</summary>
+    internal static void MultiplyTransposedAddBias<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k, int rowStart, int rowEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmChecks.MultiplyTransposedAddBias(a, b, bias, c, m, n, k);
+        GemmChecks.RowRange(rowStart, rowEnd, m);
+        ForwardCore(a, b, bias, c, n, k, rowStart, rowEnd);
+    }
+
+    /// <summary>BP2 for a batch: C[m×n] = A[m×k] · B[k×n] (A = Δˡ⁺¹, B = wˡ⁺¹, row i of C = (wˡ⁺¹)ᵀ δ for example i).</summary>
+    public static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmChecks.Multiply(a, b, c, m, n, k);
+        MultiplyCore(a, b, c, n, k, 0, m);
+    }
+
+    /// <summary>As <see cref="Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, for rows [rowStart, rowEnd) of C only.</summary>
+    internal static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, int rowStart, int rowEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmChecks.Multiply(a, b, c, m, n, k);
+        GemmChecks.RowRange(rowStart, rowEnd, m);
+        MultiplyCore(a, b, c, n, k, rowStart, rowEnd);
+    }
+
+    /// <summary>
+    /// BP4 for a batch: C[n×k] = beta·C + alpha · A[m×n]ᵀ · B[m×k] (A = Δˡ, B = activations of layer l−1).
+    /// beta = 0, alpha = 1 gives ∇w = Σₓ δˣ (aˣ)ᵀ; beta = 1, alpha = −η/m is the SGD update of w without
+    /// materialising ∇w. With beta = 0, C is not read (it may hold anything, NaN included).
+    /// </summary>
+    public static void MultiplyTransposedAAccumulate<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmChecks.MultiplyTransposedAAccumulate(a, b, c, m, n, k);
+        TransposedACore(a, b, c, m, n, k, alpha, beta, 0, n);
+    }
+
+    /// <summary>As <see cref="MultiplyTransposedAAccumulate{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, T, T)"/>, for rows [rowStart, rowEnd) of C (neurons) only.</summary>
+    internal static void MultiplyTransposedAAccumulate<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmChecks.MultiplyTransposedAAccumulate(a, b, c, m, n, k);
+        GemmChecks.RowRange(rowStart, rowEnd, n);
+        TransposedACore(a, b, c, m, n, k, alpha, beta, rowStart, rowEnd);
+    }
+
+    /// <summary>Column sums, for BP3 over a batch: sum[n] = beta·sum + alpha · Σᵢ A[i, :] (A is m×n). With beta = 0, sum is not read.</summary>
+    public static void SumRowsAccumulate<T>(ReadOnlySpan<T> a, Span<T> sum, int m, int n, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        GemmChecks.SumRowsAccumulate(a, sum, m, n);
+        SumRowsCore(a, sum, m, n, alpha, beta);
+    }
+
+    /// <summary>True when the SIMD kernels run for <typeparamref name="T"/> on this machine and runtime configuration.</summary>
+    internal static bool IsVectorized<T>() where T : unmanaged => Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+
+    private static void ForwardCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (rowEnd <= rowStart || n == 0)
+            return;
+        if (IsVectorized<T>() && k >= Vector<T>.Count)
+            ForwardSimd(a, b, bias, c, n, k, rowStart, rowEnd);
+        else
+            ForwardScalar(a, b, bias, c, n, k, rowStart, rowEnd);
+    }
+
+    private static void MultiplyCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int n, int k, int rowStart, int rowEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Row i of C is Σ_p A[i,p] · B[p,:]: the broadcast form with a(r,p) = A[rowStart + r, p].
+        int rows = rowEnd - rowStart;
+        if (rows <= 0 || n == 0)
+            return;
+        Broadcast(a.Slice(rowStart * k), k, 1, b, n, c.Slice(rowStart * n, rows * n), n, rows, n, k, T.One, T.Zero);
+    }
+
+    private static void TransposedACore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        // Row j of C is beta·C[j,:] + alpha · Σ_i A[i,j] · B[i,:]: the broadcast form with a(r,p) = A[p, rowStart + r].
+        int rows = rowEnd - rowStart;
+        if (rows <= 0 || k == 0)
+            return;
+        Broadcast(m == 0 ? a : a.Slice(rowStart), 1, n, b, k, c.Slice(rowStart * k, rows * k), k, rows, k, m, alpha, beta);
+    }
+
+    /// <summary>
+    /// C[rows×cols] (row stride ldc) = beta·C + alpha · Σ_{p&lt;depth} a(r,p) · B[p, :], where a(r,p) = a[r·aRow + p·aP]
+    /// and B has row stride ldb. Both BP2 and BP4 are this shape; only the strides of A differ.
+    /// </summary>
+    private static void Broadcast<T>(ReadOnlySpan<T> a, int aRow, int aP, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int rows, int cols, int depth, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (depth == 0)
+        {
+            ScaleRows(c, ldc, rows, cols, beta);
+            return;
+        }
+        if (IsVectorized<T>() && cols >= Vector<T>.Count)
+            BroadcastSimd(a, aRow, aP, b, ldb, c, ldc, rows, cols, depth, alpha, beta);
+        else
+            BroadcastScalar(a, aRow, aP, b, ldb, c, ldc, rows, cols, depth, alpha, beta);
+    }
+
+    private static void SumRowsCore<T>(ReadOnlySpan<T> a, Span<T> sum, int m, int n, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (n == 0)
+            return;
+        if (m == 0)
+            ScaleRows(sum, n, 1, n, beta);
+        else if (IsVectorized<T>() && n >= Vector<T>.Count)
+            SumRowsSimd(a, sum, m, n, alpha, beta);
+        else
+            SumRowsScalar(a, sum, m, n, alpha, beta);
+    }
+
+    /// <summary>C[r, :cols] = beta·C[r, :cols] for each row (beta = 0 clears without reading).</summary>
+    private static void ScaleRows<T>(Span<T> c, int ldc, int rows, int cols, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int r = 0; r < rows; r++)
+        {
+            Span<T> row = c.Slice(r * ldc, cols);
+            if (beta == T.Zero)
+                row.Clear();
+            else if (beta != T.One)
+                foreach (ref T x in row)
+                    x *= beta;
+        }
+    }
+}
