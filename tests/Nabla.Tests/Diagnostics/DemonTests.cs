@@ -1,0 +1,52 @@
+using Nabla.Diagnostics;
+using Nabla.Tests.Core;
+
+namespace Nabla.Tests.Diagnostics;
+
+public class DemonTests
+{
+    [Theory]
+    [InlineData("sigmoid", "quadratic", 1, 2)]
+    [InlineData("tanh", "quadratic", 2, 0)]
+    [InlineData("sigmoid", "cross-entropy", 3, 1)]
+    [InlineData("softplus", "cross-entropy", 1, 4)]
+    public void The_change_in_cost_matches_delta_times_dz_with_an_error_that_shrinks_like_dz_squared(string activation, string cost, int layer, int neuron)
+    {
+        var c = Cost.FromName(cost);
+        var net = TestNetworks.Make([4, 5, 4, 3], Activation.FromName(activation), c, seed: 21);
+        var random = new Random(3);
+        var x = TestNetworks.RandomVector(random, 4);
+        var y = TestNetworks.RandomTarget(random, 3);
+        var result = Demon.Experiment(net, x, y, c, layer, neuron, [0.02, 0.01, 0.005]);
+        Assert.Equal(net.Backprop(x, y, c).Biases[layer][neuron], result.Delta);
+        foreach (var p in result.Points)
+        {
+            Assert.Equal(result.Delta * p.Dz, p.PredictedDC);
+            Assert.True(p.Error < 0.05 * Math.Abs(p.PredictedDC), $"Δz = {p.Dz}: measured {p.MeasuredDC}, predicted {p.PredictedDC}");
+        }
+        Assert.InRange(result.Points[0].Error / result.Points[1].Error, 3.6, 4.4);
+        Assert.InRange(result.Points[1].Error / result.Points[2].Error, 3.6, 4.4);
+    }
+
+    [Fact]
+    public void With_no_nudge_the_demon_changes_nothing_and_a_nudge_changes_only_later_layers()
+    {
+        var net = new Network<double>([3, 4, 2], seed: 2);
+        double[] x = [0.3, -0.2, 0.9];
+        Assert.Equal(net.FeedForward(x), Demon.NudgedForward(net, x, 1, 2, 0.0));
+        var z = net.Forward(x).WeightedInput(2).ToArray();
+        z[1] += 0.5;
+        var expected = z.Select(v => 1 / (1 + Math.Exp(-v))).ToArray();
+        var nudged = Demon.NudgedForward(net, x, 2, 1, 0.5);
+        for (int j = 0; j < 2; j++) Assert.Equal(expected[j], nudged[j], 12);
+    }
+
+    [Fact]
+    public void A_neuron_that_does_not_exist_is_refused_with_the_range()
+    {
+        var net = new Network<double>([3, 4, 2], seed: 2);
+        var e = Assert.Throws<NablaException>(() => Demon.Experiment(net, [0, 0, 0], [1, 0], Cost.Quadratic, 1, 4));
+        Assert.Contains("0 to 3", e.Message);
+        Assert.Throws<NablaException>(() => Demon.Experiment(net, [0, 0, 0], [1, 0], Cost.Quadratic, 0, 0));
+    }
+}
