@@ -8,5 +8,6 @@ var root = new RootCommand("nabla — feedforward networks trained with backprop
     TrainCommand.Create(),
     EvaluateCommand.Create(),
     GradCheckCommand.Create(),
+    ExplainCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);

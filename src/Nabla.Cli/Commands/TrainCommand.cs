@@ -8,7 +8,7 @@ namespace Nabla.Cli.Commands;
 internal static class TrainCommand
 {
     private sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
-        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision);
+        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision, bool Diagnostics = false, string? Plot = null);
 
     public static Command Create()
     {
@@ -25,10 +25,12 @@ internal static class TrainCommand
         var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
+        var diagnostics = new Option<bool>("--diagnostics") { Description = "After each epoch, print per layer: saturated neurons, silent inputs, mean |δ|, ‖∇w‖, ‖∇b‖ (on 1,000 training examples)" };
+        var plot = new Option<string?>("--plot") { Description = "Draw accuracy and cost per epoch to this file (.png or .svg)" };
 
         var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's test accuracy and cost")
         {
-            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision,
+            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision, diagnostics, plot,
         };
         command.SetAction(parse =>
         {
@@ -36,7 +38,7 @@ internal static class TrainCommand
             var settings = new Settings(sizes, CommonOptions.ParseActivations(parse.GetValue(activation)!, sizes.Length - 1),
                 CommonOptions.ParseCost(parse.GetValue(cost)!), ParseInit(parse.GetValue(init)!), parse.GetValue(epochs), parse.GetValue(batch),
                 parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(output), parse.GetValue(CommandRunner.Json),
-                parse.GetValue(validation), parse.GetValue(trainSize), parse.GetValue(precision)!);
+                parse.GetValue(validation), parse.GetValue(trainSize), parse.GetValue(precision)!, parse.GetValue(diagnostics), parse.GetValue(plot));
             return settings.Precision switch
             {
                 "float32" or "float" or "single" => Run<float>(settings),
@@ -70,6 +72,7 @@ internal static class TrainCommand
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
         var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed);
+        var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
 
         if (!s.Json)
         {
@@ -92,14 +95,16 @@ internal static class TrainCommand
             var e = sgd.Evaluate(evaluation);
             var report = new EpochReport(epoch, seconds, e.Correct, e.Total, e.Cost);
             if (best is null || report.Correct > best.Correct) best = report;
-            epochs.Add(new { epoch, train_seconds = seconds, test_correct = e.Correct, test_total = e.Total, test_cost = e.Cost, evaluated_on = evaluationName });
             if (s.Json)
                 Console.Error.WriteLine($"{report} ({evaluationName}), cost {e.Cost:F4}, {seconds:F2} s");
             else
                 Console.WriteLine($"{report}, cost {e.Cost:F4}  ({seconds:F2} s, {training.Count / seconds:N0} examples/s)");
+            var diagnosticsReport = extras.AfterEpoch(network, s.Cost, training, epoch, e);
+            epochs.Add(new { epoch, train_seconds = seconds, test_correct = e.Correct, test_total = e.Total, test_cost = e.Cost, evaluated_on = evaluationName, diagnostics = diagnosticsReport });
         }
 
         if (s.Out is not null) ModelFile.Save(network, s.Cost, s.Out);
+        extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {training.Count:N0} examples");
 
         if (s.Json)
         {

@@ -8,8 +8,15 @@ internal static class DemonPlot
 {
     public static void Save(string path, DemonResult result)
     {
-        var plot = PlotFile.NewPlot($"The demon at z^{result.Layer}_{result.Neuron}: ΔC ≈ δΔz (δ = {result.Delta:G4})",
+        // How the error shrinks: between the two smallest positive nudges, Δz and 2Δz, second order means a ratio of 4.
+        var positive = result.Points.Where(p => p.Dz > 0).OrderBy(p => p.Dz).ToArray();
+        string order = positive.Length >= 2 && positive[0].Error > 0 && Math.Abs(positive[1].Dz - 2 * positive[0].Dz) < 1e-12
+            ? $"; halving Δz divides the error by {positive[1].Error / positive[0].Error:F2} (Δz²: 4)" : "";
+        var plot = PlotFile.NewPlot($"The demon nudges z of neuron {result.Neuron} in layer {result.Layer} by Δz: ΔC ≈ δΔz",
             "predicted change in cost δ·Δz", "measured change in cost ΔC");
+        plot.Axes.Title.Label.FontSize = 18;
+        var note = plot.Add.Annotation($"δ = ∂C/∂z = {result.Delta:G4}{order}", Alignment.LowerRight);
+        note.LabelFontSize = 14;
         double[] predicted = result.Points.Select(p => p.PredictedDC).ToArray();
         double low = Math.Min(predicted.Min(), result.Points.Min(p => p.MeasuredDC)), high = Math.Max(predicted.Max(), result.Points.Max(p => p.MeasuredDC));
         var line = plot.Add.Line(low, low, high, high);

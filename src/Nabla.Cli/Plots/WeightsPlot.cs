@@ -23,7 +23,6 @@ internal static class WeightsPlot
                 grid[j / columns * cell + p / side, j % columns * cell + p % side] = w[j, p];
 
         var plot = new Plot();
-        plot.Title($"First-layer weights w^1_jk: one {side}×{side} image per hidden neuron j (j = 0…{neurons - 1}, left to right, top to bottom)", size: 16);
         var heatmap = plot.Add.Heatmap(grid);
         heatmap.Colormap = new ScottPlot.Colormaps.Balance();
         heatmap.ManualRange = new ScottPlot.Range(-limit, limit); // symmetric: white is 0, red positive, blue negative
@@ -31,9 +30,9 @@ internal static class WeightsPlot
         var bar = plot.Add.ColorBar(heatmap);
         bar.Label = "weight (red: pixel excites the neuron, blue: inhibits)";
         bar.LabelStyle.FontSize = 14;
-        plot.Axes.Frameless();
-        plot.HideGrid();
+        plot.HideAxesAndGrid();
+        plot.Title($"First-layer weights: one {side}×{side} image of w^1_jk (k = pixel) per hidden neuron j = 0…{neurons - 1}, row by row", size: 16);
         plot.Axes.SquareUnits();
-        PlotFile.Save(plot, path, 1100, Math.Max(400, 1100 * rows / columns + 120));
+        PlotFile.Save(plot, path, 1100, Math.Max(400, 970 * rows / columns + 90));
     }
 }
