@@ -11,7 +11,7 @@ internal static class SlowdownPlot
 {
     public static void Save(string path, IReadOnlyList<SlowdownSeries> series, string description)
     {
-        var plot = PlotFile.NewPlot("Learning slowdown: each layer's gradient norm during training", $"epochs of training ({description})", "‖∂C/∂w^l‖, l = layer (log scale)");
+        var plot = PlotFile.NewPlot("Learning slowdown: each layer's gradient norm during training", $"epochs of training ({description})", "‖∂C/∂w‖ of each layer (log scale)");
         LinePattern[] patterns = [LinePattern.Solid, LinePattern.Dashed, LinePattern.Dotted, LinePattern.DenselyDashed];
         for (int s = 0; s < series.Count; s++)
         {
