@@ -27,7 +27,8 @@ internal static class TrainingPlot
         plot.Axes.Right.Label.Text = $"mean {costName} cost";
         plot.Axes.Right.Label.FontSize = 16;
         plot.Axes.Right.TickLabelStyle.FontSize = 14;
-        plot.ShowLegend(Alignment.MiddleRight);
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // epochs are whole
+        plot.ShowLegend(Edge.Bottom); // below the axes: the curves can be anywhere
         PlotFile.Save(plot, path);
     }
 }
