@@ -8,7 +8,7 @@ namespace Nabla.Cli.Commands;
 internal static class TrainCommand
 {
     private sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
-        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision);
+        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision, int Threads);
 
     public static Command Create()
     {
@@ -25,10 +25,11 @@ internal static class TrainCommand
         var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
+        var threads = BenchCommand.ThreadsOption();
 
         var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's test accuracy and cost")
         {
-            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision,
+            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision, threads,
         };
         command.SetAction(parse =>
         {
@@ -36,7 +37,7 @@ internal static class TrainCommand
             var settings = new Settings(sizes, CommonOptions.ParseActivations(parse.GetValue(activation)!, sizes.Length - 1),
                 CommonOptions.ParseCost(parse.GetValue(cost)!), ParseInit(parse.GetValue(init)!), parse.GetValue(epochs), parse.GetValue(batch),
                 parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(output), parse.GetValue(CommandRunner.Json),
-                parse.GetValue(validation), parse.GetValue(trainSize), parse.GetValue(precision)!);
+                parse.GetValue(validation), parse.GetValue(trainSize), parse.GetValue(precision)!, parse.GetValue(threads));
             return settings.Precision switch
             {
                 "float32" or "float" or "single" => Run<float>(settings),
@@ -60,6 +61,7 @@ internal static class TrainCommand
         if (s.Epochs < 0) throw new CliException($"--epochs: must be 0 or more, got {s.Epochs}", ExitCodes.InvalidArguments);
         if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
         if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
+        if (s.Threads is < 1 or > 64) throw new CliException($"--threads: must be 1 to 64, got {s.Threads}", ExitCodes.InvalidArguments);
         if (s.Out is not null) CheckWritable(s.Out);
 
         var data = CommonOptions.LocateData(s.Data);
@@ -69,7 +71,7 @@ internal static class TrainCommand
         string evaluationName = s.Validation ? "validation" : "test";
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
-        var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed);
+        var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads);
 
         if (!s.Json)
         {
