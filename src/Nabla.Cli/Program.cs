@@ -9,5 +9,6 @@ var root = new RootCommand("nabla — feedforward networks trained with backprop
     EvaluateCommand.Create(),
     GradCheckCommand.Create(),
     ExplainCommand.Create(),
+    BenchCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);

@@ -16,6 +16,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly T[][] _z;      // z^l for l = 1…L
     private readonly T[][] _delta;  // δ^l for l = 1…L
     private readonly T[] _y;        // targets, Capacity × n_L
+    private readonly ParallelGemm<T> _gemm;
 
     public Network<T> Network { get; }
     /// <summary>The most examples a batch can hold.</summary>
@@ -26,11 +27,15 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     private IReadOnlyList<int> Sizes => Network.Sizes;
     private int L => Network.L;
 
-    public MiniBatch(Network<T> network, int capacity)
+    /// <param name="network">The network to train or evaluate.</param>
+    /// <param name="capacity">The most examples a batch can hold.</param>
+    /// <param name="context">The threads the matrix products use; <see cref="ComputeContext.Serial"/> when null.</param>
+    public MiniBatch(Network<T> network, int capacity, ComputeContext? context = null)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(capacity, 1);
         Network = network;
         Capacity = capacity;
+        _gemm = new ParallelGemm<T>(context ?? ComputeContext.Serial);
         _a = network.Sizes.Select(n => new T[capacity * n]).ToArray();
         _z = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
         _delta = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
@@ -45,6 +50,10 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     public Span<T> Delta(int l) => _delta[CheckLayer(l)].AsSpan(0, Size * Sizes[l]);
     /// <summary>The targets y, one row per example.</summary>
     public Span<T> Targets => _y.AsSpan(0, Size * Sizes[L]);
+
+    private ReadOnlyMemory<T> ActivationMemory(int l) => _a[l].AsMemory(0, Size * Sizes[l]);
+    private Memory<T> WeightedInputMemory(int l) => _z[l].AsMemory(0, Size * Sizes[l]);
+    private Memory<T> DeltaMemory(int l) => _delta[l].AsMemory(0, Size * Sizes[l]);
 
     private int CheckLayer(int l) => l >= 1 && l <= L ? l : throw new ArgumentOutOfRangeException(nameof(l), l, $"1 ≤ l ≤ {L}");
 
@@ -63,15 +72,8 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (data.ClassCount > Sizes[L])
             throw new NablaException($"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons");
         Resize(indices.Length);
-        int nIn = Sizes[0], nOut = Sizes[L];
-        var x = Activation(0);
-        var y = Targets;
-        y.Clear();
-        for (int i = 0; i < indices.Length; i++)
-        {
-            TensorPrimitives.ConvertTruncating<float, T>(data.Input(indices[i]), x.Slice(i * nIn, nIn));
-            y[i * nOut + data.Labels[indices[i]]] = T.One;
-        }
+        Gather.Rows(data.Inputs, Sizes[0], indices, Activation(0));
+        Gather.OneHot(data.Labels, indices, Targets, Sizes[L]);
     }
 
     /// <summary>Eq. 25 for the whole batch: Z^l = A^(l−1) (w^l)ᵀ + b^l and A^l = σ(Z^l), layer after layer.</summary>
@@ -79,7 +81,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int l = 1; l <= L; l++)
         {
-            Gemm.MultiplyTransposedAddBias<T>(Activation(l - 1), Network.Weights[l].Data, Network.Biases[l], WeightedInput(l), Size, Sizes[l], Sizes[l - 1]);
+            _gemm.MultiplyTransposedAddBias(ActivationMemory(l - 1), Network.Weights[l].Data, Network.Biases[l], WeightedInputMemory(l), Size, Sizes[l], Sizes[l - 1]);
             Network.Activations[l].Apply<T>(WeightedInput(l), Activation(l), Sizes[l]);
         }
     }
@@ -92,7 +94,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int l = L - 1; l >= 1; l--)
         {
             // BP2: δ^l = ((w^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l); with examples as rows, (w^(l+1))ᵀ δ^(l+1) is Δ^(l+1) w^(l+1).
-            Gemm.Multiply<T>(Delta(l + 1), Network.Weights[l + 1].Data, Delta(l), Size, Sizes[l], Sizes[l + 1]);
+            _gemm.Multiply(DeltaMemory(l + 1), Network.Weights[l + 1].Data, DeltaMemory(l), Size, Sizes[l], Sizes[l + 1]);
             Network.Activations[l].MultiplyByDerivative<T>(WeightedInput(l), Activation(l), Delta(l), Delta(l), Sizes[l]);
         }
     }
@@ -119,7 +121,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
         for (int l = 1; l <= L; l++)
         {
             Gemm.SumRowsAccumulate<T>(Delta(l), Network.Biases[l], Size, Sizes[l], step, T.One);
-            Gemm.MultiplyTransposedAAccumulate<T>(Delta(l), Activation(l - 1), Network.Weights[l].Data, Size, Sizes[l], Sizes[l - 1], step, T.One);
+            _gemm.MultiplyTransposedAAccumulate(DeltaMemory(l), ActivationMemory(l - 1), Network.Weights[l].Data, Size, Sizes[l], Sizes[l - 1], step, T.One);
         }
     }
 

@@ -8,7 +8,7 @@ namespace Nabla.Cli.Commands;
 internal static class TrainCommand
 {
     private sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
-        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision, bool Diagnostics = false, string? Plot = null);
+        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision, int Threads, bool Diagnostics = false, string? Plot = null);
 
     public static Command Create()
     {
@@ -27,10 +27,11 @@ internal static class TrainCommand
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
         var diagnostics = new Option<bool>("--diagnostics") { Description = "After each epoch, print per layer: saturated neurons, silent inputs, mean |δ|, ‖∇w‖, ‖∇b‖ (on 1,000 training examples)" };
         var plot = new Option<string?>("--plot") { Description = "Draw accuracy and cost per epoch to this file (.png or .svg)" };
+        var threads = BenchCommand.ThreadsOption();
 
         var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's test accuracy and cost")
         {
-            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision, diagnostics, plot,
+            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision, threads, diagnostics, plot,
         };
         command.SetAction(parse =>
         {
@@ -38,7 +39,7 @@ internal static class TrainCommand
             var settings = new Settings(sizes, CommonOptions.ParseActivations(parse.GetValue(activation)!, sizes.Length - 1),
                 CommonOptions.ParseCost(parse.GetValue(cost)!), ParseInit(parse.GetValue(init)!), parse.GetValue(epochs), parse.GetValue(batch),
                 parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(output), parse.GetValue(CommandRunner.Json),
-                parse.GetValue(validation), parse.GetValue(trainSize), parse.GetValue(precision)!, parse.GetValue(diagnostics), parse.GetValue(plot));
+                parse.GetValue(validation), parse.GetValue(trainSize), parse.GetValue(precision)!, parse.GetValue(threads), parse.GetValue(diagnostics), parse.GetValue(plot));
             return settings.Precision switch
             {
                 "float32" or "float" or "single" => Run<float>(settings),
@@ -62,6 +63,7 @@ internal static class TrainCommand
         if (s.Epochs < 0) throw new CliException($"--epochs: must be 0 or more, got {s.Epochs}", ExitCodes.InvalidArguments);
         if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
         if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
+        if (s.Threads is < 1 or > 64) throw new CliException($"--threads: must be 1 to 64, got {s.Threads}", ExitCodes.InvalidArguments);
         if (s.Out is not null) CheckWritable(s.Out);
 
         var data = CommonOptions.LocateData(s.Data);
@@ -71,7 +73,7 @@ internal static class TrainCommand
         string evaluationName = s.Validation ? "validation" : "test";
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
-        var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed);
+        var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads);
         var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
 
         if (!s.Json)

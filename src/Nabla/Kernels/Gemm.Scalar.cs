@@ -6,14 +6,14 @@ namespace Nabla.Kernels;
 // vector support, and for matrices narrower than one vector. Plain generic math, a few independent accumulators.
 public static partial class Gemm
 {
-    private static void ForwardScalar<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd)
+    private static void ForwardScalar<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd, int colStart, int colEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int i = rowStart; i < rowEnd; i++)
         {
             ReadOnlySpan<T> ai = a.Slice(i * k, k);
             Span<T> ci = c.Slice(i * n, n);
-            for (int j = 0; j < ci.Length; j++)
+            for (int j = colStart; j < colEnd; j++)
             {
                 T dot = Dot(ai, b.Slice(j * k, k));
                 ci[j] = bias.IsEmpty ? dot : dot + bias[j];

@@ -37,7 +37,7 @@ public static partial class Gemm
 
     // ---------------------------------------------------------------- forward: C = A·Bᵀ + bias (dot-product form)
 
-    private static void ForwardSimd<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd)
+    private static void ForwardSimd<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd, int colStart, int colEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int w = Vector<T>.Count;
@@ -52,9 +52,9 @@ public static partial class Gemm
 
         // Tile: 2 rows of A × 4 rows of B, 8 accumulators. j outer so the 4 rows of B stay in L1 while all rows of A pass.
         // Edge tiles repeat a valid row (its result is computed and dropped) rather than running narrower kernels.
-        for (int j = 0; j < n; j += 4)
+        for (int j = colStart; j < colEnd; j += 4)
         {
-            int nj = Math.Min(4, n - j);
+            int nj = Math.Min(4, colEnd - j);
             ref T b0 = ref Unsafe.Add(ref bRef, (nint)j * k);
             ref T b1 = ref Unsafe.Add(ref b0, nj > 1 ? k : 0);
             ref T b2 = ref Unsafe.Add(ref b0, nj > 2 ? 2 * (nint)k : 0);

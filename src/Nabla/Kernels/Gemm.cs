@@ -86,10 +86,19 @@ public static partial class Gemm
     {
         if (rowEnd <= rowStart || n == 0)
             return;
+        ForwardBlock(a, b, bias, c, n, k, rowStart, rowEnd, 0, n);
+    }
+
+    /// <summary>C[rowStart..rowEnd, colStart..colEnd] of the forward product: the block one thread computes.</summary>
+    internal static void ForwardBlock<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd, int colStart, int colEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (rowEnd <= rowStart || colEnd <= colStart)
+            return;
         if (IsVectorized<T>() && k >= Vector<T>.Count)
-            ForwardSimd(a, b, bias, c, n, k, rowStart, rowEnd);
+            ForwardSimd(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
         else
-            ForwardScalar(a, b, bias, c, n, k, rowStart, rowEnd);
+            ForwardScalar(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
     }
 
     private static void MultiplyCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int n, int k, int rowStart, int rowEnd)
@@ -102,7 +111,16 @@ public static partial class Gemm
         Broadcast(a.Slice(rowStart * k), k, 1, b, n, c.Slice(rowStart * n, rows * n), n, rows, n, k, T.One, T.Zero);
     }
 
-    private static void TransposedACore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
+    /// <summary>Columns [colStart, colEnd) of C = A·B (A m×k, B k×n): the block one thread computes.</summary>
+    internal static void MultiplyColumns<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, int colStart, int colEnd)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m == 0 || colEnd <= colStart)
+            return;
+        Broadcast(a, k, 1, b.Slice(colStart), n, c.Slice(colStart), n, m, colEnd - colStart, k, T.One, T.Zero);
+    }
+
+    internal static void TransposedACore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         // Row j of C is beta·C[j,:] + alpha · Σ_i A[i,j] · B[i,:]: the broadcast form with a(r,p) = A[p, rowStart + r].

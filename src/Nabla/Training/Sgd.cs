@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using Nabla.Kernels;
 
 namespace Nabla;
 
@@ -38,15 +39,18 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>m, the mini-batch size.</summary>
     public int MiniBatchSize { get; }
 
-    public Sgd(Network<T> network, Cost cost, T eta, int miniBatchSize, int seed = 0)
+    /// <remarks><paramref name="threads"/>: threads for the matrix products (1 = this thread only). The work is split the
+    /// same way every run, so a seed and a thread count give the same weights; other thread counts agree to rounding.</remarks>
+    public Sgd(Network<T> network, Cost cost, T eta, int miniBatchSize, int seed = 0, int threads = 1)
     {
+        if (threads is < 1 or > 64) throw new NablaException($"the number of threads must be 1 to 64, got {threads}");
         if (!(eta > T.Zero) || !T.IsFinite(eta)) throw new NablaException($"the learning rate η must be a positive number, got {eta}");
         if (miniBatchSize < 1) throw new NablaException($"the mini-batch size m must be at least 1, got {miniBatchSize}");
         Network = network;
         Cost = cost;
         Eta = eta;
         MiniBatchSize = miniBatchSize;
-        _batch = new MiniBatch<T>(network, miniBatchSize);
+        _batch = new MiniBatch<T>(network, miniBatchSize, threads == 1 ? ComputeContext.Serial : new ComputeContext(threads));
         _shuffle = new Random(seed);
     }
 

@@ -1,0 +1,193 @@
+using System.Diagnostics;
+
+namespace Nabla.Kernels;
+
+/// <summary>Work cut into a fixed number of parts; part p always runs on thread p of a <see cref="ComputeContext"/>.</summary>
+public abstract class ParallelWork
+{
+    /// <summary>Does part <paramref name="part"/> of <paramref name="parts"/>. Parts must not write the same memory.</summary>
+    public abstract void Execute(int part, int parts);
+}
+
+/// <summary>
+/// A fixed team of threads for the few-microsecond steps of mini-batch training: the calling thread plus
+/// <see cref="Threads"/> − 1 persistent workers. Between steps a worker spins (a step is too short to park and
+/// wake a thread for), and parks after <see cref="SpinBeforeParking"/> without work. <see cref="Run"/> allocates
+/// nothing. The split of the work is fixed by the thread count, never by timing, so results are deterministic.
+/// Workers end on <see cref="Dispose"/>, or when the context is collected.
+/// </summary>
+public sealed class ComputeContext : IDisposable
+{
+    /// <summary>How long an idle worker spins before it parks.</summary>
+    public static readonly TimeSpan SpinBeforeParking = TimeSpan.FromMilliseconds(2);
+
+    /// <summary>The single-threaded context: <see cref="Run"/> just calls the work.</summary>
+    public static ComputeContext Serial { get; } = new(1);
+
+    private readonly Team? _team;
+
+    /// <summary>Number of threads, the caller's included.</summary>
+    public int Threads { get; }
+
+    /// <param name="threads">1 to 64; 1 starts no thread.</param>
+    public ComputeContext(int threads)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
+        ArgumentOutOfRangeException.ThrowIfGreaterThan(threads, 64);
+        Threads = threads;
+        if (threads > 1) _team = new Team(threads);
+    }
+
+    /// <summary>Runs part 0 of <paramref name="work"/> here and parts 1 … Threads − 1 on the workers; returns when all are done.</summary>
+    public void Run(ParallelWork work)
+    {
+        ArgumentNullException.ThrowIfNull(work);
+        if (_team is null) work.Execute(0, 1);
+        else _team.Run(work);
+    }
+
+    /// <summary>
+    /// Part <paramref name="part"/> of [0, <paramref name="count"/>) cut into <paramref name="parts"/>: whole
+    /// multiples of <paramref name="align"/> shared out evenly, the remainder to the last part.
+    /// </summary>
+    public static (int Start, int End) Partition(int count, int part, int parts, int align)
+    {
+        int units = count / align;
+        int start = (int)((long)units * part / parts) * align;
+        int end = part == parts - 1 ? count : (int)((long)units * (part + 1) / parts) * align;
+        return (start, end);
+    }
+
+    public void Dispose()
+    {
+        _team?.Stop();
+        GC.SuppressFinalize(this);
+    }
+
+    // The workers reference only the team, so an abandoned context is collected and its finalizer stops them.
+    ~ComputeContext() => _team?.Stop();
+
+    private sealed class Team
+    {
+        private readonly int _threads;
+        private readonly Worker[] _workers;
+        private readonly object _gate = new();
+        private ParallelWork? _work;
+        private long _generation;   // incremented once per Run; workers wait for it to change
+        private int _parked;        // workers waiting on _gate
+        private volatile bool _stopped;
+
+        public Team(int threads)
+        {
+            _threads = threads;
+            _workers = new Worker[threads - 1];
+            for (int i = 0; i < _workers.Length; i++)
+            {
+                var worker = _workers[i] = new Worker();
+                int part = i + 1;
+                new Thread(() => Loop(worker, part)) { IsBackground = true, Name = $"Nabla compute {part}" }.Start();
+            }
+        }
+
+        public void Run(ParallelWork work)
+        {
+            if (_stopped) throw new ObjectDisposedException(nameof(ComputeContext));
+            _work = work;
+            long generation = Interlocked.Increment(ref _generation); // a full fence: _work is visible before the new generation
+            if (Volatile.Read(ref _parked) != 0)
+                lock (_gate) Monitor.PulseAll(_gate);
+            Exception? failure = null;
+            try { work.Execute(0, _threads); }
+            catch (Exception e) { failure = e; }
+            for (int i = 0; i < _workers.Length; i++)
+            {
+                var worker = _workers[i];
+                // A part not yet started (its worker descheduled, say) is done here: the same code on the same data,
+                // so which thread runs a part never changes a result.
+                if (worker.TryClaim(generation))
+                {
+                    try { work.Execute(i + 1, _threads); }
+                    catch (Exception error) { failure ??= error; }
+                    continue;
+                }
+                int spins = 0;
+                while (Volatile.Read(ref worker.Completed) != generation)
+                {
+                    // Yield now and then in case the worker shares this core with us.
+                    if (++spins % 4096 == 0) Thread.Yield();
+                    else Thread.SpinWait(1);
+                }
+                if (worker.Failure is { } e)
+                {
+                    worker.Failure = null;
+                    failure ??= e;
+                }
+            }
+            _work = null;
+            if (failure is not null) throw new AggregateException("a part of a parallel kernel failed", failure);
+        }
+
+        public void Stop()
+        {
+            _stopped = true;
+            Interlocked.Increment(ref _generation);
+            lock (_gate) Monitor.PulseAll(_gate);
+        }
+
+        private void Loop(Worker worker, int part)
+        {
+            long seen = 0;
+            long parkAfter = (long)(SpinBeforeParking.TotalSeconds * Stopwatch.Frequency);
+            while (true)
+            {
+                long idleSince = Stopwatch.GetTimestamp();
+                int spins = 0;
+                long generation;
+                while ((generation = Volatile.Read(ref _generation)) == seen)
+                {
+                    Thread.SpinWait(1);
+                    if (++spins % 256 == 0 && Stopwatch.GetTimestamp() - idleSince > parkAfter)
+                    {
+                        Park(seen);
+                        idleSince = Stopwatch.GetTimestamp();
+                    }
+                }
+                if (_stopped) return;
+                seen = generation;
+                if (!worker.TryClaim(generation)) continue; // the caller did this part already
+                try { _work!.Execute(part, _threads); }
+                catch (Exception e) { worker.Failure = e; }
+                Volatile.Write(ref worker.Completed, generation);
+            }
+        }
+
+        private void Park(long seen)
+        {
+            lock (_gate)
+            {
+                Interlocked.Increment(ref _parked); // a full fence: Run either sees the count or we see its new generation
+                while (Volatile.Read(ref _generation) == seen)
+                    Monitor.Wait(_gate);
+                Interlocked.Decrement(ref _parked);
+            }
+        }
+    }
+
+    private sealed class Worker
+    {
+        public long Completed;      // the last generation this worker finished
+        public long Claimed;        // the last generation whose part someone started
+        public Exception? Failure;
+
+        /// <summary>True for exactly one of the threads that try to start this worker's part of <paramref name="generation"/>.</summary>
+        public bool TryClaim(long generation)
+        {
+            long previous = Volatile.Read(ref Claimed);
+            return previous < generation && Interlocked.CompareExchange(ref Claimed, generation, previous) == previous;
+        }
+        // Keep Completed of different workers on different cache lines.
+#pragma warning disable CS0169
+        private readonly long _pad0, _pad1, _pad2, _pad3, _pad4, _pad5, _pad6;
+#pragma warning restore CS0169
+    }
+}

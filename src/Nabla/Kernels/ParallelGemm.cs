@@ -1,0 +1,90 @@
+using System.Numerics;
+
+namespace Nabla.Kernels;
+
+/// <summary>
+/// The <see cref="Gemm"/> products of backprop, split across the threads of a <see cref="ComputeContext"/> by
+/// output neurons: thread p always gets the same block of weight rows (forward and update) and of δ columns
+/// (BP2), so a thread updates the weights it read, and the split depends only on the shape and the thread
+/// count. Each output element is computed by the same instructions whatever the split, so the results equal
+/// the single-threaded ones. Products too small to repay the hand-off run on the calling thread.
+/// Allocation-free after construction.
+/// </summary>
+public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>Fewer multiply-adds than this (about a microsecond of work) stay on the calling thread.</summary>
+    public const int MinParallelWork = 16_384;
+
+    private readonly Work _work = new();
+
+    public ComputeContext Context { get; }
+
+    public ParallelGemm(ComputeContext context)
+    {
+        ArgumentNullException.ThrowIfNull(context);
+        Context = context;
+    }
+
+    /// <summary>As <see cref="Gemm.MultiplyTransposedAddBias{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, split by columns of C (neurons).</summary>
+    public void MultiplyTransposedAddBias(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k)
+    {
+        GemmChecks.MultiplyTransposedAddBias(a.Span, b.Span, bias.Span, c.Span, m, n, k);
+        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, align: 8);
+    }
+
+    /// <summary>As <see cref="Gemm.Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, split by columns of C (neurons of the layer below).</summary>
+    public void Multiply(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k)
+    {
+        GemmChecks.Multiply(a.Span, b.Span, c.Span, m, n, k);
+        // Blocks of two vectors keep every block on the SIMD path, so the split cannot change a result.
+        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, align: 2 * Math.Max(1, Vector<T>.Count));
+    }
+
+    /// <summary>As <see cref="Gemm.MultiplyTransposedAAccumulate{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, T, T)"/>, split by rows of C (neurons).</summary>
+    public void MultiplyTransposedAAccumulate(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k, T alpha, T beta)
+    {
+        GemmChecks.MultiplyTransposedAAccumulate(a.Span, b.Span, c.Span, m, n, k);
+        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, align: 4);
+    }
+
+    private void Run(Operation op, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k, T alpha, T beta, int align)
+    {
+        int parts = Context.Threads;
+        var w = _work;
+        (w.Op, w.A, w.B, w.Bias, w.C, w.M, w.N, w.K, w.Alpha, w.Beta, w.Align) = (op, a, b, bias, c, m, n, k, alpha, beta, align);
+        if (parts == 1 || (long)m * n * k < MinParallelWork || n / align < parts)
+            w.Execute(0, 1);
+        else
+            Context.Run(w);
+        w.A = w.B = w.Bias = default;
+        w.C = default;
+    }
+
+    private enum Operation { Forward, Multiply, TransposedAAccumulate }
+
+    private sealed class Work : ParallelWork
+    {
+        public Operation Op;
+        public ReadOnlyMemory<T> A, B, Bias;
+        public Memory<T> C;
+        public int M, N, K, Align;
+        public T Alpha, Beta;
+
+        public override void Execute(int part, int parts)
+        {
+            var (start, end) = ComputeContext.Partition(N, part, parts, Align);
+            switch (Op)
+            {
+                case Operation.Forward:
+                    Gemm.ForwardBlock(A.Span, B.Span, Bias.Span, C.Span, N, K, 0, M, start, end);
+                    break;
+                case Operation.Multiply:
+                    Gemm.MultiplyColumns(A.Span, B.Span, C.Span, M, N, K, start, end);
+                    break;
+                case Operation.TransposedAAccumulate:
+                    Gemm.TransposedACore(A.Span, B.Span, C.Span, M, N, K, Alpha, Beta, start, end);
+                    break;
+            }
+        }
+    }
+}

@@ -1,0 +1,76 @@
+using System.Numerics;
+using Nabla.Kernels;
+
+namespace Nabla.Tests.Kernels;
+
+public class ParallelGemmTests
+{
+    /// <summary>The GEMM test shapes plus some big enough to be split across threads (m·n·k ≥ the parallel threshold).</summary>
+    public static IEnumerable<object[]> Shapes() =>
+        GemmTests.Shapes().Concat(new[] { (10, 30, 784), (7, 17, 784), (9, 100, 784), (16, 33, 784), (1, 784, 784), (17, 784, 15), (8, 9, 784) }
+            .Select(t => new object[] { t.Item1, t.Item2, t.Item3 }));
+
+    [Theory]
+    [MemberData(nameof(Shapes))]
+    public void EveryProductEqualsTheSingleThreadedKernelBitForBitAndMatchesTheReference(int m, int n, int k)
+    {
+        foreach (int threads in new[] { 1, 2, 3 })
+        {
+            using var context = new ComputeContext(threads);
+            Check<float>(new ParallelGemm<float>(context), m, n, k, 1e-4);
+            Check<double>(new ParallelGemm<double>(context), m, n, k, 1e-12);
+        }
+    }
+
+    private static void Check<T>(ParallelGemm<T> gemm, int m, int n, int k, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var rng = new Random(m * 10007 + n * 101 + k);
+        T[] a = Random<T>(rng, m * k), b = Random<T>(rng, n * k), bias = Random<T>(rng, n);
+        T[] parallel = new T[m * n], single = new T[m * n], reference = new T[m * n];
+        gemm.MultiplyTransposedAddBias(a, b, bias, parallel, m, n, k);
+        Gemm.MultiplyTransposedAddBias<T>(a, b, bias, single, m, n, k);
+        ReferenceGemm.MultiplyTransposedAddBias<T>(a, b, bias, reference, m, n, k);
+        Assert.Equal(single, parallel);
+        AssertClose(reference, parallel, k, tolerance);
+
+        T[] bk = Random<T>(rng, k * n);
+        gemm.Multiply(a, bk, parallel, m, n, k);
+        Gemm.Multiply<T>(a, bk, single, m, n, k);
+        ReferenceGemm.Multiply<T>(a, bk, reference, m, n, k);
+        Assert.Equal(single, parallel);
+        AssertClose(reference, parallel, k, tolerance);
+
+        // Aᵀ·B with A m×n and B m×k accumulated into C n×k: the update of the weights.
+        T[] at = Random<T>(rng, m * n), bt = Random<T>(rng, m * k), c0 = Random<T>(rng, n * k);
+        T[] cp = (T[])c0.Clone(), cs = (T[])c0.Clone(), cr = (T[])c0.Clone();
+        T alpha = T.CreateChecked(-0.3), beta = T.One;
+        gemm.MultiplyTransposedAAccumulate(at, bt, cp, m, n, k, alpha, beta);
+        Gemm.MultiplyTransposedAAccumulate<T>(at, bt, cs, m, n, k, alpha, beta);
+        ReferenceGemm.MultiplyTransposedAAccumulate<T>(at, bt, cr, m, n, k, alpha, beta);
+        Assert.Equal(cs, cp);
+        AssertClose(cr, cp, m + 1, tolerance);
+    }
+
+    [Fact]
+    public void MismatchedLengthsThrowBeforeAnyThreadStarts()
+    {
+        using var context = new ComputeContext(2);
+        var gemm = new ParallelGemm<float>(context);
+        Assert.Throws<ArgumentException>(() => gemm.MultiplyTransposedAddBias(new float[10 * 784], new float[30 * 784], new float[30], new float[299], 10, 30, 784));
+        Assert.Throws<ArgumentException>(() => gemm.Multiply(new float[10 * 30], new float[30 * 784], new float[10 * 783], 10, 784, 30));
+        Assert.Throws<ArgumentException>(() => gemm.MultiplyTransposedAAccumulate(new float[10 * 30], new float[10 * 784], new float[30], 10, 30, 784, 1f, 1f));
+    }
+
+    internal static T[] Random<T>(Random rng, int count) where T : unmanaged, IFloatingPointIeee754<T> =>
+        Enumerable.Range(0, count).Select(_ => T.CreateChecked(rng.NextDouble() * 2 - 1)).ToArray();
+
+    // Entries are sums of `terms` products of numbers in [−1, 1]: the error scales with that count.
+    private static void AssertClose<T>(T[] expected, T[] actual, int terms, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        for (int i = 0; i < expected.Length; i++)
+        {
+            double e = double.CreateChecked(expected[i]), a = double.CreateChecked(actual[i]);
+            Assert.True(Math.Abs(e - a) <= tolerance * Math.Max(1, terms), $"element {i}: expected {e}, got {a}");
+        }
+    }
+}
