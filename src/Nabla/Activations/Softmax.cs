@@ -18,7 +18,13 @@ public sealed class SoftmaxActivation : Activation
     {
         CheckWidth(z.Length, width);
         for (int row = 0; row < z.Length; row += width)
-            TensorPrimitives.SoftMax(z.Slice(row, width), a.Slice(row, width)); // subtracts max z first: no overflow
+        {
+            // e^(z_j − max z) / Σ_k e^(z_k − max z): the same value, but e^z never overflows.
+            var aRow = a.Slice(row, width);
+            TensorPrimitives.Subtract(z.Slice(row, width), TensorPrimitives.Max(z.Slice(row, width)), aRow);
+            TensorPrimitives.Exp<T>(aRow, aRow);
+            TensorPrimitives.Divide(aRow, TensorPrimitives.Sum<T>(aRow), aRow);
+        }
     }
 
     /// <summary>The diagonal of the Jacobian, ∂a_j/∂z_j = a_j(1 − a_j); the full product is <see cref="MultiplyByDerivative{T}"/>.</summary>

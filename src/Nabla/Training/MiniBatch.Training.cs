@@ -82,7 +82,11 @@ public sealed partial class MiniBatch<T>
     /// </summary>
     public void ComputeMeanGradient(Gradient<T> gradient)
     {
-        gradient.Clear();
+        for (int l = 1; l <= L; l++)
+        {
+            gradient.Biases[l].AsSpan().Clear();
+            gradient.Weights[l].Data.AsSpan().Clear();
+        }
         AccumulateGradient(gradient);
         T scale = T.One / T.CreateChecked(Size);
         for (int l = 1; l <= L; l++)

@@ -50,8 +50,9 @@ public readonly record struct Regularization(RegularizationKind Kind, double Lam
     {
         if (!IsActive) return;
         T rate = eta * T.CreateChecked(Lambda) / T.CreateChecked(n);
-        foreach (var w in network.Weights)
+        for (int l = 1; l <= network.L; l++)
         {
+            var w = network.Weights[l];
             if (Kind == RegularizationKind.L2)
                 TensorPrimitives.Multiply<T>(w.Data, T.One - rate, w.Data);
             else
