@@ -7,5 +7,6 @@ var root = new RootCommand("nabla — feedforward networks trained with backprop
 {
     TrainCommand.Create(),
     EvaluateCommand.Create(),
+    ExportCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);
