@@ -10,5 +10,6 @@ var root = new RootCommand("nabla — feedforward networks trained with backprop
     GradCheckCommand.Create(),
     ExplainCommand.Create(),
     BenchCommand.Create(),
+    ExportCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);

@@ -10,7 +10,7 @@ namespace Nabla;
 /// a^l and δ^l for every layer, for up to <see cref="Capacity"/> examples) are made once, here, as in
 /// llm.c: a training step allocates nothing.
 /// </summary>
-public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[][] _a;      // a^l for l = 0…L; a^0 holds the inputs. Capacity × n_l each.
     private readonly T[][] _z;      // z^l for l = 1…L

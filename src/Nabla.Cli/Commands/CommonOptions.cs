@@ -15,7 +15,7 @@ internal static class CommonOptions
         new("--activation") { Description = $"σ for every layer, or one per layer separated by commas ({string.Join(", ", Nabla.Activation.KnownNames)})", DefaultValueFactory = _ => "sigmoid" };
 
     public static Option<string> Cost() =>
-        new("--cost") { Description = "quadratic (Eq. 26) or cross-entropy", DefaultValueFactory = _ => "quadratic" };
+        new("--cost") { Description = "quadratic (Eq. 26), cross-entropy, or log-likelihood (with softmax outputs)", DefaultValueFactory = _ => "quadratic" };
 
     public static Option<int> Seed() => new("--seed") { Description = "Seed of every random choice (initial weights, shuffling): the same seed gives the same run", DefaultValueFactory = _ => 1 };
 
@@ -59,10 +59,18 @@ internal static class CommonOptions
         catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
     }
 
-    /// <summary>Loads a model file; any failure to read it is an input error (exit code 3).</summary>
-    public static LoadedModel<float> LoadModel(string path)
+    /// <summary>
+    /// Loads a model file; any failure to read it is an input error (exit code 3). With
+    /// <paramref name="activations"/> (comma-separated) the file is read as a PyTorch nn.Sequential state dict.
+    /// </summary>
+    public static LoadedModel<float> LoadModel(string path, string? activations = null)
     {
-        try { return ModelFile.Load<float>(path); }
+        try
+        {
+            if (activations is null) return ModelFile.Load<float>(path);
+            var names = activations.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+            return ModelFile.LoadPyTorchSequential<float>(path, ParseActivations(activations, names.Length));
+        }
         catch (InvalidFileException) { throw; }
         catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
     }

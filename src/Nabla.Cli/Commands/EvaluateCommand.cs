@@ -10,11 +10,12 @@ internal static class EvaluateCommand
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
         var data = CommonOptions.Data();
         var cost = new Option<string?>("--cost") { Description = "Cost to report (default: the one the model was trained with)" };
-        var command = new Command("evaluate", "Accuracy and cost of a saved network on the test set") { model, data, cost };
+        var activation = new Option<string?>("--activation") { Description = "Read --model as a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, 2.weight, …) with these activations, one per Linear layer, e.g. relu,softmax" };
+        var command = new Command("evaluate", "Accuracy and cost of a saved network on the test set") { model, data, cost, activation };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
-            var loaded = CommonOptions.LoadModel(path);
+            var loaded = CommonOptions.LoadModel(path, parse.GetValue(activation));
             var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
             var mnist = CommonOptions.LocateData(parse.GetValue(data));
             CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);

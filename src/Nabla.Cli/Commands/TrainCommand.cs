@@ -1,45 +1,117 @@
 using System.CommandLine;
+using System.CommandLine.Parsing;
 using System.Diagnostics;
+using System.Globalization;
 using System.Numerics;
 
 namespace Nabla.Cli.Commands;
 
-/// <summary>`nabla train`: the chapter's experiment — SGD on MNIST-format data, one line per epoch.</summary>
+/// <summary>`nabla train`: the chapter's experiment — SGD on MNIST-format data, one line per epoch — with chapter 3's refinements as options.</summary>
 internal static class TrainCommand
 {
     private sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
-        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision, int Threads, bool Diagnostics = false, string? Plot = null);
+        double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision)
+    {
+        public int Threads { get; init; } = 1;
+        public bool Diagnostics { get; init; }
+        public string? Plot { get; init; }
+        public Regularization Regularization { get; init; }
+        public double Dropout { get; init; }
+        public string Optimizer { get; init; } = "sgd";
+        public double Momentum { get; init; }
+        public string Schedule { get; init; } = "constant";
+        public double StepGamma { get; init; }
+        public int StepEvery { get; init; }
+        public int HalvingPatience { get; init; }
+        public int Halvings { get; init; }
+        public int? EarlyStopping { get; init; }
+        public MonitoredFigures Monitor { get; init; }
+        public string? Checkpoint { get; init; }
+        public string? Resume { get; init; }
+        /// <summary>The options that define the run, as given, for the checkpoint (a resumed run parses them again).</summary>
+        public Dictionary<string, string> Arguments { get; init; } = [];
+    }
+
+    // Options that say where to write or how to print, not what to train: a resumed run takes them from its own command line.
+    private static readonly HashSet<string> NotSaved = ["--resume", "--checkpoint", "--out", "--json", "--verbose", "--epochs", "--data"];
 
     public static Command Create()
     {
         var layers = CommonOptions.Layers();
-        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data", DefaultValueFactory = _ => 30 };
+        var epochs = new Option<int>("--epochs") { Description = "Passes over the training data (the most, with early stopping or the halving schedule)", DefaultValueFactory = _ => 30 };
         var batch = new Option<int>("--batch") { Description = "Mini-batch size m", DefaultValueFactory = _ => 10 };
-        var eta = new Option<double>("--eta") { Description = "Learning rate η", DefaultValueFactory = _ => 3.0 };
+        var eta = new Option<double>("--eta") { Description = "Learning rate η (the first one, with a schedule)", DefaultValueFactory = _ => 3.0 };
         var cost = CommonOptions.Cost();
         var activation = CommonOptions.Activation();
         var init = new Option<string>("--init") { Description = "standard-normal: N(0,1) as in the book; scaled-normal: weights N(0,1/n_in)", DefaultValueFactory = _ => "standard-normal" };
         var seed = CommonOptions.Seed();
         var data = CommonOptions.Data();
         var output = new Option<string?>("--out") { Description = "Save the trained network here (safetensors layout)" };
-        var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set" };
+        var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set; the test set is then used once, at the end" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
+        var lambda = new Option<double>("--lambda") { Description = "Regularisation parameter λ (0: none); n is the training set size", DefaultValueFactory = _ => 0.0 };
+        var regularization = new Option<string>("--regularization") { Description = "l2 (weight decay) or l1", DefaultValueFactory = _ => "l2" };
+        var dropout = new Option<double>("--dropout") { Description = "Probability p of dropping a hidden neuron during training (inverted dropout; 0: none)", DefaultValueFactory = _ => 0.0 };
+        var optimizer = new Option<string>("--optimizer") { Description = "sgd (the chapter's rule), momentum or adam", DefaultValueFactory = _ => "sgd" };
+        var momentum = new Option<double>("--momentum") { Description = "Momentum coefficient μ for --optimizer momentum", DefaultValueFactory = _ => 0.9 };
+        var schedule = new Option<string>("--schedule") { Description = "constant; step (η × --step-gamma every --step-every epochs); halving (η/2 when evaluation accuracy has not improved for --halving-patience epochs, stop after --halvings halvings)", DefaultValueFactory = _ => "constant" };
+        var stepGamma = new Option<double>("--step-gamma") { Description = "Factor γ of the step schedule", DefaultValueFactory = _ => 0.5 };
+        var stepEvery = new Option<int>("--step-every") { Description = "Period in epochs of the step schedule", DefaultValueFactory = _ => 10 };
+        var halvingPatience = new Option<int>("--halving-patience") { Description = "Epochs without improvement before the halving schedule halves η", DefaultValueFactory = _ => 10 };
+        var halvings = new Option<int>("--halvings") { Description = "Halvings after which the halving schedule stops (7: η/128)", DefaultValueFactory = _ => 7 };
+        var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop when evaluation accuracy has not improved for N epochs, and keep the best network" };
+        var monitor = new Option<string>("--monitor") { Description = "Figures per epoch: any of training-cost, training-accuracy, evaluation-cost, evaluation-accuracy (comma-separated), or all", DefaultValueFactory = _ => "evaluation-cost,evaluation-accuracy" };
+        var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint into this folder after each epoch (model.safetensors, optimiser, schedule, generator state)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run checkpointed in this folder, with its settings (--epochs, --out, --data and --checkpoint may be given anew)" };
+
         var diagnostics = new Option<bool>("--diagnostics") { Description = "After each epoch, print per layer: saturated neurons, silent inputs, mean |δ|, ‖∇w‖, ‖∇b‖ (on 1,000 training examples)" };
         var plot = new Option<string?>("--plot") { Description = "Draw accuracy and cost per epoch to this file (.png or .svg)" };
         var threads = BenchCommand.ThreadsOption();
 
-        var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's test accuracy and cost")
+        var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's accuracy and cost")
         {
-            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision, threads, diagnostics, plot,
+            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision,
+            lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
+            earlyStopping, monitor, checkpoint, resume, threads, diagnostics, plot,
         };
         command.SetAction(parse =>
         {
-            var sizes = CommonOptions.ParseLayers(parse.GetValue(layers)!);
-            var settings = new Settings(sizes, CommonOptions.ParseActivations(parse.GetValue(activation)!, sizes.Length - 1),
-                CommonOptions.ParseCost(parse.GetValue(cost)!), ParseInit(parse.GetValue(init)!), parse.GetValue(epochs), parse.GetValue(batch),
-                parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data), parse.GetValue(output), parse.GetValue(CommandRunner.Json),
-                parse.GetValue(validation), parse.GetValue(trainSize), parse.GetValue(precision)!, parse.GetValue(threads), parse.GetValue(diagnostics), parse.GetValue(plot));
+            // A resumed run takes its settings from the checkpoint, parsed like a command line.
+            var source = parse;
+            if (parse.GetValue(resume) is string resumeDirectory)
+            {
+                var saved = ReadSavedArguments(resumeDirectory);
+                var tokens = saved.SelectMany(pair => pair.Value.Length == 0 ? [pair.Key] : new[] { pair.Key, pair.Value }).ToList();
+                foreach (var option in new Option[] { epochs, output, data })
+                    if (parse.GetResult(option) is { Implicit: false } given) tokens.AddRange([option.Name, .. given.Tokens.Select(t => t.Value)]);
+                source = command.Parse(tokens);
+                if (source.Errors.Count > 0) throw new CliException($"--resume: the checkpoint's settings do not parse: {source.Errors[0].Message}", ExitCodes.InvalidInput);
+            }
+            var sizes = CommonOptions.ParseLayers(source.GetValue(layers)!);
+            var settings = new Settings(sizes, CommonOptions.ParseActivations(source.GetValue(activation)!, sizes.Length - 1),
+                CommonOptions.ParseCost(source.GetValue(cost)!), ParseInit(source.GetValue(init)!), source.GetValue(epochs), source.GetValue(batch),
+                source.GetValue(eta), source.GetValue(seed), source.GetValue(data), source.GetValue(output), parse.GetValue(CommandRunner.Json),
+                source.GetValue(validation), source.GetValue(trainSize), source.GetValue(precision)!)
+            {
+                Regularization = ParseRegularization(source.GetValue(regularization)!, source.GetValue(lambda)),
+                Dropout = source.GetValue(dropout),
+                Optimizer = source.GetValue(optimizer)!.ToLowerInvariant(),
+                Momentum = source.GetValue(momentum),
+                Schedule = source.GetValue(schedule)!.ToLowerInvariant(),
+                StepGamma = source.GetValue(stepGamma),
+                StepEvery = source.GetValue(stepEvery),
+                HalvingPatience = source.GetValue(halvingPatience),
+                Halvings = source.GetValue(halvings),
+                EarlyStopping = source.GetValue(earlyStopping),
+                Monitor = ParseMonitor(source.GetValue(monitor)!),
+                Checkpoint = parse.GetValue(checkpoint) ?? parse.GetValue(resume),
+                Resume = parse.GetValue(resume),
+                Arguments = ExplicitArguments(source, command),
+                Threads = source.GetValue(threads),
+                Diagnostics = source.GetValue(diagnostics),
+                Plot = source.GetValue(plot),
+            };
             return settings.Precision switch
             {
                 "float32" or "float" or "single" => Run<float>(settings),
@@ -50,11 +122,73 @@ internal static class TrainCommand
         return command;
     }
 
+    /// <summary>The options given on the command line (not defaults) that define the run, name → value ("" for a flag).</summary>
+    private static Dictionary<string, string> ExplicitArguments(ParseResult parse, Command command)
+    {
+        var arguments = new Dictionary<string, string>();
+        foreach (var option in command.Options)
+            if (!NotSaved.Contains(option.Name) && parse.GetResult(option) is { Implicit: false } result)
+                arguments[option.Name] = string.Join(",", result.Tokens.Select(t => t.Value));
+        return arguments;
+    }
+
+    private static Dictionary<string, string> ReadSavedArguments(string directory)
+    {
+        try { return Checkpoint.ReadState(directory).Settings; }
+        catch (InvalidFileException) { throw; }
+        catch (NablaException e) { throw new CliException($"--resume: {e.Message}", ExitCodes.InvalidInput); }
+    }
+
     private static Initialization ParseInit(string text) => text.ToLowerInvariant() switch
     {
         "standard-normal" or "standard" or "normal" => Initialization.StandardNormal,
         "scaled-normal" or "scaled" => Initialization.ScaledNormal,
         _ => throw new CliException($"--init: '{text}' is not standard-normal or scaled-normal", ExitCodes.InvalidArguments),
+    };
+
+    private static Regularization ParseRegularization(string kind, double lambda)
+    {
+        if (!(lambda >= 0) || !double.IsFinite(lambda)) throw new CliException($"--lambda: must be 0 or more, got {lambda}", ExitCodes.InvalidArguments);
+        return kind.ToLowerInvariant() switch
+        {
+            _ when lambda == 0 => Regularization.None,
+            "l2" => Regularization.L2(lambda),
+            "l1" => Regularization.L1(lambda),
+            _ => throw new CliException($"--regularization: '{kind}' is not l2 or l1", ExitCodes.InvalidArguments),
+        };
+    }
+
+    private static MonitoredFigures ParseMonitor(string text)
+    {
+        var monitor = MonitoredFigures.None;
+        foreach (var name in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
+            monitor |= name.ToLowerInvariant() switch
+            {
+                "training-cost" => MonitoredFigures.TrainingCost,
+                "training-accuracy" => MonitoredFigures.TrainingAccuracy,
+                "evaluation-cost" => MonitoredFigures.EvaluationCost,
+                "evaluation-accuracy" => MonitoredFigures.EvaluationAccuracy,
+                "all" => MonitoredFigures.All,
+                "none" => MonitoredFigures.None,
+                _ => throw new CliException($"--monitor: '{name}' is not training-cost, training-accuracy, evaluation-cost, evaluation-accuracy, all or none", ExitCodes.InvalidArguments),
+            };
+        return monitor;
+    }
+
+    private static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch
+    {
+        "sgd" => Optimizer<T>.Sgd(),
+        "momentum" => Optimizer<T>.Momentum(s.Layers, s.Momentum),
+        "adam" => Optimizer<T>.Adam(s.Layers),
+        var o => throw new CliException($"--optimizer: '{o}' is not sgd, momentum or adam", ExitCodes.InvalidArguments),
+    };
+
+    private static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
+    {
+        "constant" => new ConstantSchedule(s.Eta),
+        "step" => new StepSchedule(s.Eta, s.StepGamma, s.StepEvery),
+        "halving" => new HalvingSchedule(s.Eta, s.HalvingPatience, s.Halvings),
+        var o => throw new CliException($"--schedule: '{o}' is not constant, step or halving", ExitCodes.InvalidArguments),
     };
 
     private static int Run<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T>
@@ -64,6 +198,8 @@ internal static class TrainCommand
         if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
         if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
         if (s.Threads is < 1 or > 64) throw new CliException($"--threads: must be 1 to 64, got {s.Threads}", ExitCodes.InvalidArguments);
+        if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
+        if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
         if (s.Out is not null) CheckWritable(s.Out);
 
         var data = CommonOptions.LocateData(s.Data);
@@ -73,37 +209,62 @@ internal static class TrainCommand
         string evaluationName = s.Validation ? "validation" : "test";
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
-        var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads);
-        var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
+        TrainingRun<T> run;
+        try
+        {
+            var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
+            {
+                Regularization = s.Regularization,
+                Optimizer = MakeOptimizer<T>(s),
+                DropoutProbability = s.Dropout,
+            };
+            run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
+            if (s.Resume is not null) Checkpoint.Restore(run, s.Resume);
+        }
+        catch (NablaException e) when (e is not InvalidFileException)
+        {
+            throw new CliException(e.Message, ExitCodes.InvalidArguments);
+        }
 
         if (!s.Json)
         {
             Console.WriteLine($"Data: {data.Description}");
             Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {s.Init} init, {typeof(T).Name}; " +
-                              $"SGD η = {s.Eta}, m = {s.Batch}, {s.Epochs} epochs on {training.Count:N0} examples, seed {s.Seed}");
+                              $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {s.Regularization}, dropout {s.Dropout}, " +
+                              $"{s.Epochs} epochs on {training.Count:N0} examples, seed {s.Seed}");
+            if (s.Resume is not null) Console.WriteLine($"Resumed from {s.Resume} after epoch {run.Epoch - 1}");
         }
+        var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
         var epochs = new List<object>();
-        EpochReport? best = null;
         var total = Stopwatch.StartNew();
         double trainSeconds = 0;
-        for (int epoch = 0; epoch < s.Epochs; epoch++)
+        int epochsRun = 0;
+        while (!run.Finished)
         {
-            var bar = new ProgressBar($"Epoch {epoch}", training.Count);
-            var clock = Stopwatch.StartNew();
-            sgd.TrainEpoch(training, bar.Report);
-            double seconds = clock.Elapsed.TotalSeconds;
-            trainSeconds += seconds;
+            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count);
+            var r = run.RunEpoch(training, evaluation, s.Monitor, bar.Report);
             bar.Clear();
-            var e = sgd.Evaluate(evaluation);
-            var report = new EpochReport(epoch, seconds, e.Correct, e.Total, e.Cost);
-            if (best is null || report.Correct > best.Correct) best = report;
-            if (s.Json)
-                Console.Error.WriteLine($"{report} ({evaluationName}), cost {e.Cost:F4}, {seconds:F2} s");
-            else
-                Console.WriteLine($"{report}, cost {e.Cost:F4}  ({seconds:F2} s, {training.Count / seconds:N0} examples/s)");
-            var diagnosticsReport = extras.AfterEpoch(network, s.Cost, training, epoch, e);
-            epochs.Add(new { epoch, train_seconds = seconds, test_correct = e.Correct, test_total = e.Total, test_cost = e.Cost, evaluated_on = evaluationName, diagnostics = diagnosticsReport });
+            trainSeconds += r.TrainSeconds;
+            epochsRun++;
+            var e = r.Evaluation!.Value;
+            string line = EpochLine(r, s.Monitor, evaluationName);
+            if (s.Json) Console.Error.WriteLine(line); else Console.WriteLine(line);
+            var diagnosticsReport = extras.AfterEpoch(network, s.Cost, training, r.Epoch, e);
+            epochs.Add(new
+            {
+                epoch = r.Epoch, train_seconds = r.TrainSeconds, test_correct = e.Correct, test_total = e.Total, test_cost = e.Cost, evaluated_on = evaluationName,
+                eta = r.Eta,
+                training_cost = s.Monitor.HasFlag(MonitoredFigures.TrainingCost) ? r.TrainingCost : null,
+                training_accuracy = s.Monitor.HasFlag(MonitoredFigures.TrainingAccuracy) ? r.TrainingAccuracy : null,
+                evaluation_cost = s.Monitor.HasFlag(MonitoredFigures.EvaluationCost) ? r.EvaluationCost : null,
+                evaluation_accuracy = s.Monitor.HasFlag(MonitoredFigures.EvaluationAccuracy) ? r.EvaluationAccuracy : null,
+                diagnostics = diagnosticsReport,
+            });
+            if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments);
         }
+        // Early stopping keeps the best network: the one at the best evaluation accuracy.
+        if (run.EarlyStopping is not null) run.RestoreBest();
+        Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
         if (s.Out is not null) ModelFile.Save(network, s.Cost, s.Out);
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {training.Count:N0} examples");
@@ -122,24 +283,53 @@ internal static class TrainCommand
                 eta = s.Eta,
                 batch = s.Batch,
                 seed = s.Seed,
+                optimizer = run.Sgd.Optimizer.Name,
+                schedule = run.Schedule.Name,
+                regularization = s.Regularization.Kind.ToString().ToLowerInvariant(),
+                lambda = s.Regularization.Lambda,
+                dropout = s.Dropout,
                 epochs,
-                best_epoch = best?.Epoch,
-                best_accuracy = best?.Accuracy,
+                stop_reason = run.StopReason,
+                best_epoch = run.BestEpoch >= 0 ? run.BestEpoch : (int?)null,
+                best_accuracy = run.BestEpoch >= 0 ? run.BestAccuracy : (double?)null,
+                restored_best = run.EarlyStopping is not null,
+                final_test_correct = finalTest?.Correct,
+                final_test_total = finalTest?.Total,
+                final_test_accuracy = finalTest?.Accuracy,
                 train_seconds_total = trainSeconds,
                 wall_seconds = total.Elapsed.TotalSeconds,
                 model = s.Out,
+                checkpoint = s.Checkpoint,
             });
         }
         else
         {
-            if (best is not null)
-                Console.WriteLine($"Best: epoch {best.Epoch}, {best.Correct} / {best.Total} ({best.Accuracy:P2}) on the {evaluationName} data; " +
-                                  $"training took {trainSeconds:F1} s ({(double)training.Count * s.Epochs / trainSeconds:N0} examples/s).");
+            if (run.BestEpoch >= 0)
+                Console.WriteLine($"Best: epoch {run.BestEpoch}, {run.BestAccuracy:P2} on the {evaluationName} data" +
+                                  (run.EarlyStopping is not null ? " (kept)" : "") +
+                                  (epochsRun > 0 ? $"; training took {trainSeconds:F1} s ({(double)training.Count * epochsRun / trainSeconds:N0} examples/s)." : "."));
+            if (run.StopReason is "early-stopping" or "schedule") Console.WriteLine($"Stopped by {run.StopReason} after epoch {run.Epoch - 1}.");
+            if (finalTest is Evaluation t) Console.WriteLine($"Test: {t.Correct} / {t.Total} ({t.Accuracy:P2}), cost {t.Cost:F4}");
             if (s.Out is not null) Console.WriteLine($"Saved the network to {s.Out}");
             if (data.IsBundledSample)
                 Console.WriteLine("Note: this was the small sample bundled with Nabla. For the full Fashion-MNIST, install Debian's package dataset-fashion-mnist or pass --data DIR.");
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>The book's "Epoch 0: 9129 / 10000", with the monitored figures after it.</summary>
+    private static string EpochLine(EpochResult r, MonitoredFigures monitor, string evaluationName)
+    {
+        var e = r.Evaluation!.Value;
+        var parts = new List<string> { $"Epoch {r.Epoch}: {e.Correct} / {e.Total} ({evaluationName})" };
+        if (monitor.HasFlag(MonitoredFigures.EvaluationCost)) parts.Add($"cost {e.Cost:F4}");
+        if (r.Training is Evaluation t)
+        {
+            if (monitor.HasFlag(MonitoredFigures.TrainingAccuracy)) parts.Add($"training {t.Correct} / {t.Total}");
+            if (monitor.HasFlag(MonitoredFigures.TrainingCost)) parts.Add($"training cost {t.Cost:F4}");
+        }
+        parts.Add(string.Create(CultureInfo.InvariantCulture, $"η {r.Eta:G4}, {r.TrainSeconds:F2} s"));
+        return string.Join(", ", parts);
     }
 
     /// <summary>Fails before training, not after, when --out cannot be written.</summary>

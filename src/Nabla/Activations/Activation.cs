@@ -33,6 +33,8 @@ public abstract class Activation
     public static Activation ReLU { get; } = new ReLUActivation();
     public static Activation Identity { get; } = new IdentityActivation();
     public static Activation Softplus { get; } = new SoftplusActivation();
+    /// <summary>Softmax over the neurons of a layer (chapter 3): not elementwise, see <see cref="SoftmaxActivation"/>.</summary>
+    public static Activation Softmax { get; } = new SoftmaxActivation();
 
     /// <summary>
     /// A user-supplied activation from σ and σ' on doubles. Slower than the built-in ones (one call per
@@ -48,6 +50,7 @@ public abstract class Activation
     private static readonly ConcurrentDictionary<string, Activation> Registry = new(StringComparer.OrdinalIgnoreCase)
     {
         ["sigmoid"] = Sigmoid, ["tanh"] = Tanh, ["relu"] = ReLU, ["identity"] = Identity, ["linear"] = Identity, ["softplus"] = Softplus,
+        ["softmax"] = Softmax,
     };
 
     /// <summary>Makes an activation findable by <see cref="FromName"/> (and so loadable from model files).</summary>

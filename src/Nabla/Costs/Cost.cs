@@ -35,10 +35,13 @@ public abstract class Cost
 
     public static Cost Quadratic { get; } = new QuadraticCost();
     public static Cost CrossEntropy { get; } = new CrossEntropyCost();
+    /// <summary>−ln a^L_y, for softmax outputs (chapter 3).</summary>
+    public static Cost LogLikelihood { get; } = new LogLikelihoodCost();
 
     private static readonly ConcurrentDictionary<string, Cost> Registry = new(StringComparer.OrdinalIgnoreCase)
     {
         ["quadratic"] = Quadratic, ["mse"] = Quadratic, ["cross-entropy"] = CrossEntropy, ["crossentropy"] = CrossEntropy,
+        ["log-likelihood"] = LogLikelihood, ["loglikelihood"] = LogLikelihood,
     };
 
     /// <summary>Makes a user's cost findable by <see cref="FromName"/> (and so loadable from model files).</summary>

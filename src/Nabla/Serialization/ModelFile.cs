@@ -48,6 +48,8 @@ public static class ModelFile
     {
         var file = SafeTensors.Read(path);
         var metadata = file.Metadata;
+        if (!metadata.ContainsKey("sizes") && file.Contains("0.weight"))
+            throw new InvalidFileException(path, -1, "this looks like a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, …) without Nabla metadata; give its activations (e.g. --activation relu,softmax)");
         string Meta(string key) => metadata.TryGetValue(key, out var v) ? v
             : throw new InvalidFileException(path, -1, $"the metadata has no '{key}' entry; is this a model file written by Nabla?");
 
@@ -84,6 +86,46 @@ public static class ModelFile
             biases[l - 1] = Values<T>(file, path, BiasName(l), [sizes[l]]);
         }
         return new LoadedModel<T>(new Network<T>(sizes, activations, weights, biases), cost, metadata);
+    }
+
+    /// <summary>
+    /// Reads the state dict of a PyTorch <c>nn.Sequential</c> of <c>Linear</c> layers and activations saved
+    /// with safetensors: keys <c>{i}.weight</c> (out × in, as Nabla's w^l) and <c>{i}.bias</c>, where i is the
+    /// module's index (activations have no parameters, so indices skip: 0, 2, 4, …). Such a file carries no
+    /// activations, so they are given: <paramref name="activations"/>[l − 1] for the l-th Linear layer.
+    /// </summary>
+    public static LoadedModel<T> LoadPyTorchSequential<T>(string path, IReadOnlyList<Activation> activations) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var file = SafeTensors.Read(path);
+        var indices = new SortedSet<int>();
+        foreach (var entry in file.Entries)
+        {
+            var parts = entry.Name.Split('.');
+            if (parts.Length != 2 || parts[1] is not ("weight" or "bias")
+                || !int.TryParse(parts[0], NumberStyles.None, CultureInfo.InvariantCulture, out int index))
+                throw new InvalidFileException(path, -1, $"tensor '{entry.Name}' is not an nn.Sequential Linear parameter ('<index>.weight' or '<index>.bias')");
+            indices.Add(index);
+        }
+        if (indices.Count == 0) throw new InvalidFileException(path, -1, "the file holds no tensors");
+        if (activations.Count != indices.Count)
+            throw new NablaException($"{path} has {indices.Count} Linear layers ({string.Join(", ", indices)}), but {activations.Count} activations were given");
+
+        var weights = new List<Matrix<T>>();
+        var biases = new List<T[]>();
+        var sizes = new List<int>();
+        foreach (int i in indices)
+        {
+            if (!file.TryGet($"{i}.weight", out var w) || w.Shape.Length != 2)
+                throw new InvalidFileException(path, -1, $"layer {i} needs a 2-dimensional tensor '{i}.weight'");
+            int rows = checked((int)w.Shape[0]), columns = checked((int)w.Shape[1]);
+            if (sizes.Count == 0) sizes.Add(columns);
+            else if (sizes[^1] != columns)
+                throw new InvalidFileException(path, -1, $"'{i}.weight' takes {columns} inputs, but the layer before gives {sizes[^1]}");
+            sizes.Add(rows);
+            weights.Add(new Matrix<T>(rows, columns, Values<T>(file, path, $"{i}.weight", [rows, columns])));
+            biases.Add(Values<T>(file, path, $"{i}.bias", [rows]));
+        }
+        return new LoadedModel<T>(new Network<T>(sizes, activations, weights, biases), null, file.Metadata);
     }
 
     private static T[] Values<T>(SafeTensorsFile file, string path, string name, long[] shape) where T : unmanaged, IFloatingPointIeee754<T>

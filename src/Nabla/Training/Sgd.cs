@@ -22,15 +22,17 @@ public readonly record struct Evaluation(int Correct, int Total, double Cost)
 /// Mini-batch stochastic gradient descent, the chapter's way: each epoch shuffles the training data,
 /// cuts it into mini-batches of m examples, and for each runs backprop over the whole batch as
 /// matrices and applies w → w − (η/m) Σ_x δ^(x,l) (a^(x,l−1))ᵀ, b → b − (η/m) Σ_x δ^(x,l).
-/// The same seed gives the same run.
+/// Chapter 3's refinements are options: L2/L1 <see cref="Regularization"/>, <see cref="DropoutProbability"/>
+/// on the hidden layers, and another <see cref="Optimizer"/> (momentum, Adam). The same seed gives the same
+/// run; the generator's state and the shuffle order can be saved and restored (<see cref="Random"/>, <see cref="Order"/>).
 /// </summary>
 public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int EvaluationBatchSize = 500;
     private readonly MiniBatch<T> _batch;
-    private readonly Random _shuffle;
     private MiniBatch<T>? _evaluationBatch;
     private int[] _order = [];
+    private Dropout<T>? _dropout;
 
     public Network<T> Network { get; }
     public Cost Cost { get; }
@@ -38,6 +40,26 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     public T Eta { get; set; }
     /// <summary>m, the mini-batch size.</summary>
     public int MiniBatchSize { get; }
+    /// <summary>The penalty on the weights (none by default); n is the size of the training set.</summary>
+    public Regularization Regularization { get; set; }
+    /// <summary>How a step uses the gradient: plain SGD (fused, the default), momentum or Adam.</summary>
+    public Optimizer<T> Optimizer { get; set; } = Optimizer<T>.Sgd();
+    /// <summary>The seeded generator for shuffling and dropout masks; its state goes into checkpoints.</summary>
+    public Xoshiro256 Random { get; }
+
+    /// <summary>p, the probability of dropping a hidden neuron during training (inverted dropout); 0 turns dropout off.</summary>
+    public double DropoutProbability
+    {
+        get => _dropout?.Probability ?? 0;
+        set => _dropout = value == 0 ? null : new Dropout<T>(Network.Sizes, MiniBatchSize, value);
+    }
+
+    /// <summary>The order of the training examples after the last shuffle (each epoch shuffles it further), for checkpoints.</summary>
+    public int[] Order
+    {
+        get => _order;
+        set => _order = value ?? throw new ArgumentNullException(nameof(value));
+    }
 
     /// <remarks><paramref name="threads"/>: threads for the matrix products (1 = this thread only). The work is split the
     /// same way every run, so a seed and a thread count give the same weights; other thread counts agree to rounding.</remarks>
@@ -51,7 +73,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         Eta = eta;
         MiniBatchSize = miniBatchSize;
         _batch = new MiniBatch<T>(network, miniBatchSize, threads == 1 ? ComputeContext.Serial : new ComputeContext(threads));
-        _shuffle = new Random(seed);
+        Random = new Xoshiro256(seed);
     }
 
     /// <summary>
@@ -82,7 +104,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         int n = training.Count;
         if (_order.Length != n) _order = Enumerable.Range(0, n).ToArray();
-        Shuffle(_order);
+        Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
         int reportEvery = Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
         for (int start = 0; start < n; start += MiniBatchSize)
         {
@@ -93,17 +115,36 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
-    /// <summary>One update from the examples <paramref name="indices"/>: backprop over the batch, then w → w − (η/m) ∇w.</summary>
+    /// <summary>
+    /// One update from the examples <paramref name="indices"/> of <paramref name="data"/>: backprop over the
+    /// batch (through dropout masks if on), then the optimiser's step (regularised with n = data.Count).
+    /// </summary>
     public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
         _batch.Load(data, indices);
-        _batch.FeedForward();
-        _batch.BackpropagateError(Cost);
-        _batch.GradientDescentStep(Eta);
+        if (_dropout is null)
+        {
+            _batch.FeedForward();
+            _batch.BackpropagateError(Cost);
+        }
+        else
+        {
+            _dropout.Draw(Random, indices.Length, Network.Sizes);
+            _batch.FeedForwardWithDropout(_dropout);
+            _batch.BackpropagateErrorWithDropout(Cost, _dropout);
+        }
+        Optimizer.Step(_batch, Eta, Regularization, data.Count);
     }
 
-    /// <summary>Accuracy (argmax) and mean cost (1/n) Σ_x C_x of the network on <paramref name="data"/>.</summary>
-    public Evaluation Evaluate(Dataset data) => Evaluate(Network, Cost, data, ref _evaluationBatch);
+    /// <summary>
+    /// Accuracy (argmax) and cost of the network on <paramref name="data"/>: (1/n) Σ_x C_x plus the
+    /// regularisation penalty with n the size of <paramref name="data"/>, as network2.py's total_cost.
+    /// </summary>
+    public Evaluation Evaluate(Dataset data)
+    {
+        var e = Evaluate(Network, Cost, data, ref _evaluationBatch);
+        return data.Count == 0 ? e : e with { Cost = e.Cost + Regularization.Penalty(Network, data.Count) };
+    }
 
     /// <summary>Accuracy and mean cost of any network on <paramref name="data"/>.</summary>
     public static Evaluation Evaluate(Network<T> network, Cost cost, Dataset data)
@@ -128,15 +169,5 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             totalCost += double.CreateChecked(batch.TotalCost(cost));
         }
         return new Evaluation(correct, data.Count, data.Count == 0 ? double.NaN : totalCost / data.Count);
-    }
-
-    // Fisher–Yates with the seeded generator: the same seed gives the same order, epoch after epoch.
-    private void Shuffle(int[] order)
-    {
-        for (int i = order.Length - 1; i > 0; i--)
-        {
-            int j = _shuffle.Next(i + 1);
-            (order[i], order[j]) = (order[j], order[i]);
-        }
     }
 }

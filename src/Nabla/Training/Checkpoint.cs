@@ -1,0 +1,176 @@
+using System.Globalization;
+using System.Numerics;
+using System.Runtime.InteropServices;
+using System.Text.Json;
+using System.Text.Json.Serialization;
+
+namespace Nabla;
+
+/// <summary>
+/// Checkpoints of a <see cref="TrainingRun{T}"/>: everything that the next epoch depends on, so that a
+/// resumed run gives the same weights, bit for bit, as one that never stopped. A checkpoint folder holds
+/// <c>model.safetensors</c> (a model file <c>nabla evaluate</c> reads), <c>best.safetensors</c> (the best
+/// network so far), <c>optimizer.safetensors</c> (velocities or moments) and <c>state.json</c> (epoch,
+/// schedule, early stopping, the generator's state, the shuffle order, and the caller's settings). Each
+/// file is written atomically; state.json is written last and names the epoch the others belong to.
+/// </summary>
+public static class Checkpoint
+{
+    public const string ModelFileName = "model.safetensors";
+    public const string BestFileName = "best.safetensors";
+    public const string OptimizerFileName = "optimizer.safetensors";
+    public const string StateFileName = "state.json";
+
+    /// <summary>What state.json holds.</summary>
+    public sealed class State
+    {
+        public int Epoch { get; set; }
+        public string Precision { get; set; } = "";
+        public string Optimizer { get; set; } = "";
+        public long OptimizerSteps { get; set; }
+        public string Schedule { get; set; } = "";
+        public Dictionary<string, double> ScheduleState { get; set; } = [];
+        public Dictionary<string, double>? EarlyStoppingState { get; set; }
+        public int BestEpoch { get; set; }
+        public double BestAccuracy { get; set; }
+        /// <summary>xoshiro256** state words, as decimal strings (JSON numbers lose 64-bit precision in many readers).</summary>
+        public string[] Random { get; set; } = [];
+        public int[] Order { get; set; } = [];
+        /// <summary>The caller's settings (e.g. the command line's), to start the resumed run the same way.</summary>
+        public Dictionary<string, string> Settings { get; set; } = [];
+    }
+
+    private static readonly JsonSerializerOptions Json = new()
+    {
+        PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
+        NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
+    };
+
+    /// <summary>Writes the run's checkpoint into <paramref name="directory"/> (created if missing).</summary>
+    public static void Save<T>(TrainingRun<T> run, string directory, IReadOnlyDictionary<string, string>? settings = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Directory.CreateDirectory(directory);
+        var epochMetadata = new Dictionary<string, string> { ["epoch"] = run.Epoch.ToString(CultureInfo.InvariantCulture) };
+        var sgd = run.Sgd;
+        ModelFile.Save(sgd.Network, sgd.Cost, Path.Combine(directory, ModelFileName), epochMetadata);
+        if (run.Best is not null) ModelFile.Save(run.Best, sgd.Cost, Path.Combine(directory, BestFileName), epochMetadata);
+        var optimizerTensors = sgd.Optimizer.State.Select(pair => new SafeTensorEntry(pair.Key, DType<T>(), [pair.Value.Length], MemoryMarshal.AsBytes(pair.Value.AsSpan()).ToArray()));
+        SafeTensors.Write(Path.Combine(directory, OptimizerFileName), optimizerTensors,
+            new Dictionary<string, string>(epochMetadata) { ["optimizer"] = sgd.Optimizer.Name });
+
+        var state = new State
+        {
+            Epoch = run.Epoch,
+            Precision = DType<T>(),
+            Optimizer = sgd.Optimizer.Name,
+            OptimizerSteps = sgd.Optimizer.Steps,
+            Schedule = run.Schedule.Name,
+            ScheduleState = new(run.Schedule.SaveState()),
+            EarlyStoppingState = run.EarlyStopping is null ? null : new(run.EarlyStopping.SaveState()),
+            BestEpoch = run.BestEpoch,
+            BestAccuracy = run.BestAccuracy,
+            Random = sgd.Random.State.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(),
+            Order = sgd.Order,
+            Settings = settings is null ? [] : new(settings),
+        };
+        WriteAtomically(Path.Combine(directory, StateFileName), JsonSerializer.SerializeToUtf8Bytes(state, Json));
+    }
+
+    /// <summary>Reads state.json of a checkpoint (to learn its settings before building the run).</summary>
+    public static State ReadState(string directory)
+    {
+        string path = Path.Combine(directory, StateFileName);
+        if (!File.Exists(path)) throw new NablaException($"{directory} holds no checkpoint: {StateFileName} is missing");
+        try
+        {
+            return JsonSerializer.Deserialize<State>(File.ReadAllBytes(path), Json) ?? throw new InvalidFileException(path, 0, "the state is null");
+        }
+        catch (JsonException e)
+        {
+            throw new InvalidFileException(path, e.BytePositionInLine ?? -1, $"not a valid checkpoint state: {e.Message}");
+        }
+    }
+
+    /// <summary>
+    /// Puts a checkpoint back into <paramref name="run"/>, which must be built with the same network shape,
+    /// cost, optimiser and schedule kinds: weights, biases, optimiser buffers, schedule, early stopping,
+    /// best network, epoch, generator and shuffle order.
+    /// </summary>
+    public static void Restore<T>(TrainingRun<T> run, string directory) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var state = ReadState(directory);
+        string statePath = Path.Combine(directory, StateFileName);
+        var sgd = run.Sgd;
+        if (state.Precision != DType<T>()) throw new InvalidFileException(statePath, -1, $"the checkpoint is {state.Precision}; the run is {DType<T>()}");
+        if (state.Optimizer != sgd.Optimizer.Name) throw new InvalidFileException(statePath, -1, $"the checkpoint used the {state.Optimizer} optimiser, the run {sgd.Optimizer.Name}");
+        if (state.Schedule != run.Schedule.Name) throw new InvalidFileException(statePath, -1, $"the checkpoint used the {state.Schedule} schedule, the run {run.Schedule.Name}");
+
+        var model = LoadAt<T>(directory, ModelFileName, state.Epoch);
+        CheckShape(model, sgd.Network, Path.Combine(directory, ModelFileName));
+        TrainingRun<T>.CopyInto(sgd.Network, model);
+        run.Best = File.Exists(Path.Combine(directory, BestFileName)) ? LoadAt<T>(directory, BestFileName, state.Epoch) : null;
+
+        string optimizerPath = Path.Combine(directory, OptimizerFileName);
+        var optimizerFile = SafeTensors.Read(optimizerPath);
+        CheckEpoch(optimizerFile.Metadata, optimizerPath, state.Epoch);
+        foreach (var (name, buffer) in sgd.Optimizer.State)
+        {
+            if (!optimizerFile.TryGet(name, out var entry) || entry.ElementCount != buffer.Length || entry.DType != DType<T>())
+                throw new InvalidFileException(optimizerPath, -1, $"tensor '{name}' is missing or is not {buffer.Length} {DType<T>()} values");
+            MemoryMarshal.Cast<byte, T>(entry.Data).CopyTo(buffer);
+        }
+        sgd.Optimizer.Steps = state.OptimizerSteps;
+
+        run.Schedule.RestoreState(state.ScheduleState);
+        if (run.EarlyStopping is not null)
+            run.EarlyStopping.RestoreState(state.EarlyStoppingState ?? throw new InvalidFileException(statePath, -1, "the checkpoint has no early-stopping state"));
+        (run.Epoch, run.BestEpoch, run.BestAccuracy) = (state.Epoch, state.BestEpoch, state.BestAccuracy);
+        sgd.Random.State = state.Random.Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
+        sgd.Order = state.Order;
+    }
+
+    private static Network<T> LoadAt<T>(string directory, string name, int epoch) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string path = Path.Combine(directory, name);
+        var loaded = ModelFile.Load<T>(path);
+        CheckEpoch(loaded.Metadata, path, epoch);
+        return loaded.Network;
+    }
+
+    private static void CheckEpoch(IReadOnlyDictionary<string, string> metadata, string path, int epoch)
+    {
+        if (!metadata.TryGetValue("epoch", out var text) || text != epoch.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidFileException(path, -1, $"belongs to epoch {text ?? "?"}, but {StateFileName} to epoch {epoch} (an interrupted checkpoint write?)");
+    }
+
+    private static void CheckShape<T>(Network<T> loaded, Network<T> network, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!loaded.Sizes.SequenceEqual(network.Sizes))
+            throw new InvalidFileException(path, -1, $"the checkpoint's network is [{string.Join(",", loaded.Sizes)}], the run's [{string.Join(",", network.Sizes)}]");
+    }
+
+    /// <summary>Temporary file in the same folder, flushed to disk, then renamed over <paramref name="path"/>.</summary>
+    internal static void WriteAtomically(string path, ReadOnlySpan<byte> bytes)
+    {
+        string full = Path.GetFullPath(path);
+        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        try
+        {
+            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write))
+            {
+                stream.Write(bytes);
+                stream.Flush(flushToDisk: true);
+            }
+            File.Move(temp, full, overwrite: true);
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            File.Delete(temp);
+            throw new NablaException($"{path}: cannot write: {e.Message}");
+        }
+    }
+
+    private static string DType<T>() => typeof(T) == typeof(float) ? "F32" : typeof(T) == typeof(double) ? "F64"
+        : throw new NotSupportedException($"checkpoints hold float32 or float64, not {typeof(T).Name}");
+}

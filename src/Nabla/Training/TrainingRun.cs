@@ -1,0 +1,113 @@
+using System.Diagnostics;
+using System.Numerics;
+
+namespace Nabla;
+
+/// <summary>Which of network2.py's four figures to compute after each epoch.</summary>
+[Flags]
+public enum MonitoredFigures
+{
+    None = 0,
+    TrainingCost = 1,
+    TrainingAccuracy = 2,
+    EvaluationCost = 4,
+    EvaluationAccuracy = 8,
+    /// <summary>network2.py's defaults are off; Nabla's are the evaluation figures.</summary>
+    Evaluation = EvaluationCost | EvaluationAccuracy,
+    All = TrainingCost | TrainingAccuracy | Evaluation,
+}
+
+/// <summary>
+/// One epoch's outcome: training time, η used, and the figures asked for (null when not monitored).
+/// Costs include the regularisation penalty (network2.py's total_cost).
+/// </summary>
+public sealed record EpochResult(int Epoch, double TrainSeconds, double Eta, Evaluation? Training, Evaluation? Evaluation, bool IsBest)
+{
+    public double? TrainingCost => Training?.Cost;
+    public double? TrainingAccuracy => Training?.Accuracy;
+    public double? EvaluationCost => Evaluation?.Cost;
+    public double? EvaluationAccuracy => Evaluation?.Accuracy;
+}
+
+/// <summary>
+/// A training run of chapter 3: <see cref="Sgd{T}"/> epoch after epoch, with a learning-rate schedule,
+/// optional early stopping, the best network so far (by evaluation accuracy) kept aside, and
+/// checkpoints from which a run continues exactly as if it had not stopped (<see cref="Checkpoint"/>).
+/// </summary>
+public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public Sgd<T> Sgd { get; }
+    public LearningRateSchedule Schedule { get; }
+    public EarlyStopping? EarlyStopping { get; }
+    /// <summary>The most epochs to run.</summary>
+    public int Epochs { get; set; }
+    /// <summary>The next epoch to run (0-based); the number of epochs done.</summary>
+    public int Epoch { get; internal set; }
+    /// <summary>A copy of the network at its best evaluation accuracy so far, or null before the first evaluation.</summary>
+    public Network<T>? Best { get; internal set; }
+    public int BestEpoch { get; internal set; } = -1;
+    public double BestAccuracy { get; internal set; } = double.NegativeInfinity;
+
+    public TrainingRun(Sgd<T> sgd, LearningRateSchedule schedule, int epochs, EarlyStopping? earlyStopping = null)
+    {
+        if (epochs < 0) throw new NablaException($"the number of epochs must be 0 or more, got {epochs}");
+        (Sgd, Schedule, Epochs, EarlyStopping) = (sgd, schedule, epochs, earlyStopping);
+        Sgd.Eta = T.CreateChecked(schedule.Eta);
+    }
+
+    /// <summary>Why the run ends: all epochs done, early stopping, or the schedule's last halving; null while it goes on.</summary>
+    public string? StopReason =>
+        Epoch >= Epochs ? "epochs" : EarlyStopping?.ShouldStop == true ? "early-stopping" : Schedule.Finished ? "schedule" : null;
+
+    public bool Finished => StopReason is not null;
+
+    /// <summary>
+    /// Trains one epoch with the schedule's η, then evaluates: on <paramref name="evaluation"/> always when
+    /// given (the schedule, early stopping and the best network use its accuracy), on the training data
+    /// when <paramref name="monitor"/> asks.
+    /// </summary>
+    public EpochResult RunEpoch(Dataset training, Dataset? evaluation, MonitoredFigures monitor = MonitoredFigures.Evaluation,
+        Action<int>? onProgress = null, CancellationToken cancellation = default)
+    {
+        if (Finished) throw new NablaException($"the run is over ({StopReason}) after {Epoch} epochs");
+        int epoch = Epoch;
+        double eta = Schedule.Eta;
+        Sgd.Eta = T.CreateChecked(eta);
+        var clock = Stopwatch.StartNew();
+        Sgd.TrainEpoch(training, onProgress, cancellation);
+        double seconds = clock.Elapsed.TotalSeconds;
+
+        Evaluation? onTraining = (monitor & (MonitoredFigures.TrainingCost | MonitoredFigures.TrainingAccuracy)) != 0 ? Sgd.Evaluate(training) : null;
+        Evaluation? onEvaluation = evaluation is null ? null : Sgd.Evaluate(evaluation);
+        double accuracy = onEvaluation?.Accuracy ?? double.NaN;
+        bool isBest = false;
+        if (onEvaluation is not null && accuracy > BestAccuracy)
+        {
+            isBest = true;
+            (BestEpoch, BestAccuracy) = (epoch, accuracy);
+            Best = CopyInto(Best, Sgd.Network);
+        }
+        EarlyStopping?.Observe(epoch, accuracy);
+        Schedule.EndOfEpoch(epoch, accuracy);
+        Epoch = epoch + 1;
+        return new EpochResult(epoch, seconds, eta, onTraining, onEvaluation, isBest);
+    }
+
+    /// <summary>Puts the best network's weights and biases back into <see cref="Sgd{T}.Network"/> (early stopping's last step).</summary>
+    public void RestoreBest()
+    {
+        if (Best is not null) CopyInto(Sgd.Network, Best);
+    }
+
+    /// <summary>Copies the parameters of <paramref name="source"/> into <paramref name="target"/> (made when null).</summary>
+    internal static Network<T> CopyInto(Network<T>? target, Network<T> source)
+    {
+        if (target is null) return source.Clone();
+        for (int l = 1; l <= source.L; l++)
+        {
+            source.Weights[l].Data.CopyTo(target.Weights[l].Data, 0);
+            source.Biases[l].CopyTo(target.Biases[l], 0);
+        }
+        return target;
+    }
+}

@@ -1,0 +1,114 @@
+using System.Numerics;
+
+namespace Nabla.Tests.Training;
+
+public class CheckpointTests
+{
+    private static TrainingRun<T> MakeRun<T>(int epochs) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int[] sizes = [12, 8, 6, 4];
+        var network = new Network<T>(sizes, [Activation.ReLU, Activation.Sigmoid, Activation.Softmax], Initialization.ScaledNormal, seed: 5);
+        var sgd = new Sgd<T>(network, Cost.LogLikelihood, T.CreateChecked(0.01), miniBatchSize: 7, seed: 11)
+        {
+            Optimizer = Optimizer<T>.Adam(sizes),
+            Regularization = Regularization.L2(0.5),
+            DropoutProbability = 0.3,
+        };
+        return new TrainingRun<T>(sgd, new HalvingSchedule(0.01, patience: 1, maxHalvings: 20), epochs, new EarlyStopping(patience: 50));
+    }
+
+    private static void Resumed_training_equals_uninterrupted_training_bit_for_bit<T>() where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 80, seed: 1);
+        var validation = SyntheticData.Make(inputSize: 12, classes: 4, count: 30, seed: 2);
+
+        var straight = MakeRun<T>(6);
+        while (!straight.Finished) straight.RunEpoch(training, validation);
+
+        using var folder = new TempDirectory();
+        var first = MakeRun<T>(6);
+        for (int i = 0; i < 3; i++) first.RunEpoch(training, validation);
+        Checkpoint.Save(first, folder.Path);
+
+        var resumed = MakeRun<T>(6); // a fresh process: same settings, state from the folder
+        Checkpoint.Restore(resumed, folder.Path);
+        Assert.Equal(3, resumed.Epoch);
+        while (!resumed.Finished) resumed.RunEpoch(training, validation);
+
+        for (int l = 1; l <= straight.Sgd.Network.L; l++)
+        {
+            Assert.Equal(straight.Sgd.Network.Weights[l].Data, resumed.Sgd.Network.Weights[l].Data);
+            Assert.Equal(straight.Sgd.Network.Biases[l], resumed.Sgd.Network.Biases[l]);
+        }
+        Assert.Equal(straight.Schedule.Eta, resumed.Schedule.Eta);
+        Assert.Equal(straight.BestEpoch, resumed.BestEpoch);
+        Assert.Equal(straight.Best!.Weights[1].Data, resumed.Best!.Weights[1].Data);
+        // The run must really have moved after the checkpoint, or the comparison proves little.
+        Assert.NotEqual(first.Sgd.Network.Weights[1].Data, resumed.Sgd.Network.Weights[1].Data);
+    }
+
+    [Fact]
+    public void Resumed_training_equals_uninterrupted_training_bit_for_bit_in_float64() => Resumed_training_equals_uninterrupted_training_bit_for_bit<double>();
+
+    [Fact]
+    public void Resumed_training_equals_uninterrupted_training_bit_for_bit_in_float32() => Resumed_training_equals_uninterrupted_training_bit_for_bit<float>();
+
+    [Fact]
+    public void A_checkpoint_whose_files_belong_to_different_epochs_is_refused()
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
+        using var folder = new TempDirectory();
+        var run = MakeRun<double>(4);
+        run.RunEpoch(training, training);
+        Checkpoint.Save(run, folder.Path);
+        string olderModel = folder.File("old.safetensors");
+        File.Copy(folder.File(Checkpoint.ModelFileName), olderModel);
+        run.RunEpoch(training, training);
+        Checkpoint.Save(run, folder.Path);
+        File.Copy(olderModel, folder.File(Checkpoint.ModelFileName), overwrite: true); // as if the write of state.json had gone through but not the model's
+
+        var e = Assert.Throws<InvalidFileException>(() => Checkpoint.Restore(MakeRun<double>(4), folder.Path));
+        Assert.Contains("epoch 1", e.Message);
+    }
+
+    [Fact]
+    public void A_checkpoint_of_another_optimiser_is_refused_with_a_clear_message()
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
+        using var folder = new TempDirectory();
+        var run = MakeRun<double>(2);
+        run.RunEpoch(training, training);
+        Checkpoint.Save(run, folder.Path);
+        var other = MakeRun<double>(2);
+        other.Sgd.Optimizer = Optimizer<double>.Sgd();
+        var e = Assert.Throws<InvalidFileException>(() => Checkpoint.Restore(other, folder.Path));
+        Assert.Contains("adam", e.Message);
+    }
+
+    [Fact]
+    public void The_checkpoints_model_file_loads_as_a_model()
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
+        using var folder = new TempDirectory();
+        var run = MakeRun<float>(2);
+        run.RunEpoch(training, training);
+        Checkpoint.Save(run, folder.Path);
+        var loaded = ModelFile.Load<float>(folder.File(Checkpoint.ModelFileName));
+        Assert.Equal(run.Sgd.Network.Weights[2].Data, loaded.Network.Weights[2].Data);
+        Assert.Same(Cost.LogLikelihood, loaded.Cost);
+        Assert.Empty(Directory.GetFiles(folder.Path, "*.tmp")); // atomic writes leave no temporary files
+    }
+
+    [Fact]
+    public void Early_stopping_restores_the_best_network()
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 80, seed: 1);
+        var validation = SyntheticData.Make(inputSize: 12, classes: 4, count: 30, seed: 2);
+        var run = MakeRun<double>(8);
+        while (!run.Finished) run.RunEpoch(training, validation);
+        run.RestoreBest();
+        var e = run.Sgd.Evaluate(validation);
+        Assert.Equal(run.BestAccuracy, e.Accuracy);
+        Assert.Equal(run.Best!.Weights[1].Data, run.Sgd.Network.Weights[1].Data);
+    }
+}
