@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Numerics;
+using System.Numerics.Tensors;
 using Nabla.Kernels;
 
 namespace Nabla;
@@ -32,6 +33,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly MiniBatch<T> _batch;
     private MiniBatch<T>? _evaluationBatch;
     private int[] _order = [];
+    private int _position;
     private Dropout<T>? _dropout;
 
     public Network<T> Network { get; }
@@ -59,6 +61,17 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         get => _order;
         set => _order = value ?? throw new ArgumentNullException(nameof(value));
+    }
+
+    /// <summary>
+    /// Where the current epoch stands: the index in <see cref="Order"/> of the next example to train on, or 0
+    /// when no epoch is under way (the next one shuffles first). Nonzero only after an interrupted epoch;
+    /// saved in checkpoints so that a resumed run continues with the very next mini-batch.
+    /// </summary>
+    public int Position
+    {
+        get => _position;
+        set => _position = value >= 0 ? value : throw new ArgumentOutOfRangeException(nameof(value), value, "a position in the epoch's order");
     }
 
     /// <remarks><paramref name="threads"/>: threads for the matrix products (1 = this thread only). The work is split the
@@ -99,20 +112,33 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         return reports;
     }
 
-    /// <summary>One epoch: shuffle, then one gradient-descent step per mini-batch (the last one may be smaller).</summary>
+    /// <summary>
+    /// One epoch: shuffle, then one gradient-descent step per mini-batch (the last one may be smaller).
+    /// Cancellation is honoured between mini-batches, leaving <see cref="Position"/> at the next one, so an
+    /// interrupted epoch can be finished later. Throws <see cref="TrainingDivergedException"/> as soon as
+    /// the output error δ^L stops being finite.
+    /// </summary>
     public void TrainEpoch(Dataset training, Action<int>? onProgress = null, CancellationToken cancellation = default)
     {
         int n = training.Count;
-        if (_order.Length != n) _order = Enumerable.Range(0, n).ToArray();
-        Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
+        if (_order.Length != n || _position >= n)
+        {
+            _order = Enumerable.Range(0, n).ToArray();
+            _position = 0;
+        }
+        if (_position == 0) Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
         int reportEvery = Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
-        for (int start = 0; start < n; start += MiniBatchSize)
+        for (int start = _position; start < n; start += MiniBatchSize)
         {
             cancellation.ThrowIfCancellationRequested();
             int m = Math.Min(MiniBatchSize, n - start);
             Step(training, _order.AsSpan(start, m));
+            if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))
+                throw new TrainingDivergedException(null, start / MiniBatchSize, "the output error δ^L");
+            _position = start + m;
             if (onProgress is not null && ((start + m) % reportEvery == 0 || start + m == n)) onProgress(start + m);
         }
+        _position = 0;
     }
 
     /// <summary>

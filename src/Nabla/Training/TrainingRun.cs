@@ -74,8 +74,16 @@ public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
         double eta = Schedule.Eta;
         Sgd.Eta = T.CreateChecked(eta);
         var clock = Stopwatch.StartNew();
-        Sgd.TrainEpoch(training, onProgress, cancellation);
+        try
+        {
+            Sgd.TrainEpoch(training, onProgress, cancellation);
+        }
+        catch (TrainingDivergedException e) when (e.Epoch is null)
+        {
+            throw e.InEpoch(epoch);
+        }
         double seconds = clock.Elapsed.TotalSeconds;
+        if (!HasFiniteParameters(Sgd.Network)) throw new TrainingDivergedException(epoch, null, "a weight or bias");
 
         Evaluation? onTraining = (monitor & (MonitoredFigures.TrainingCost | MonitoredFigures.TrainingAccuracy)) != 0 ? Sgd.Evaluate(training) : null;
         Evaluation? onEvaluation = evaluation is null ? null : Sgd.Evaluate(evaluation);
@@ -91,6 +99,16 @@ public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
         Schedule.EndOfEpoch(epoch, accuracy);
         Epoch = epoch + 1;
         return new EpochResult(epoch, seconds, eta, onTraining, onEvaluation, isBest);
+    }
+
+    private static bool HasFiniteParameters(Network<T> network)
+    {
+        for (int l = 1; l <= network.L; l++)
+        {
+            foreach (T w in network.Weights[l].Data) if (!T.IsFinite(w)) return false;
+            foreach (T b in network.Biases[l]) if (!T.IsFinite(b)) return false;
+        }
+        return true;
     }
 
     /// <summary>Puts the best network's weights and biases back into <see cref="Sgd{T}.Network"/> (early stopping's last step).</summary>
