@@ -416,6 +416,8 @@ public static class SafeTensors
                 string key = reader.GetString()!;
                 if (!seen.Add(key))
                     throw Bad(keyOffset, $"the header names '{key}' twice");
+                if (key.Length == 0)
+                    throw Bad(keyOffset, "a tensor has an empty name");
                 if (key == MetadataKey)
                     ReadMetadata(ref reader, metadata);
                 else
