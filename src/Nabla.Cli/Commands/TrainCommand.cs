@@ -99,7 +99,7 @@ internal static class TrainCommand
                 Console.WriteLine($"{report}, cost {e.Cost:F4}  ({seconds:F2} s, {training.Count / seconds:N0} examples/s)");
         }
 
-        if (s.Out is not null) ModelFile.Save(network, s.Cost, s.Out);
+        if (s.Out is not null) SaveModel(network, s.Cost, s.Out);
 
         if (s.Json)
         {
@@ -141,5 +141,14 @@ internal static class TrainCommand
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory)) throw new CliException($"--out: the folder {directory} does not exist", ExitCodes.InvalidArguments);
         if (Directory.Exists(path)) throw new CliException($"--out: {path} is a folder; give a file name such as model.safetensors", ExitCodes.InvalidArguments);
+        try { SafeTensors.CheckWritable(path); }
+        catch (NablaException e) { throw new CliException($"--out: {e.Message}", ExitCodes.OutputFailed); }
+    }
+
+    /// <summary>A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact.</summary>
+    private static void SaveModel<T>(Network<T> network, Cost cost, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try { ModelFile.Save(network, cost, path); }
+        catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
     }
 }

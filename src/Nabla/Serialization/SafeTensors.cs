@@ -1,4 +1,5 @@
 using System.Buffers.Binary;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -161,7 +162,7 @@ public sealed class SafeTensorsFile
 /// describing each tensor (dtype, shape, data_offsets relative to the data section) plus optional string
 /// <c>__metadata__</c>, then the tensors' raw little-endian bytes.
 /// </summary>
-public static class SafeTensors
+public static partial class SafeTensors
 {
     internal const string MetadataKey = "__metadata__";
 
@@ -192,12 +193,7 @@ public static class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(entries);
-        string fullPath = System.IO.Path.GetFullPath(path);
-        string directory = System.IO.Path.GetDirectoryName(fullPath)!;
-        if (!Directory.Exists(directory))
-            throw new NablaException($"{path}: cannot write: directory {directory} does not exist");
-
-        string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        var (fullPath, temp) = CheckTarget(path);
         try
         {
             // Everything that can fail, enumerating the caller's entries included, happens while only the temp
@@ -231,6 +227,81 @@ public static class SafeTensors
             if (e is IOException or UnauthorizedAccessException)
                 throw new NablaException($"{path}: cannot write: {e.Message}", e);
             throw;
+        }
+    }
+
+    /// <summary>
+    /// Checks that <see cref="Write"/> can put a file at <paramref name="path"/>, before the work that produces it:
+    /// the folder exists and takes a new file, and the path is not a folder nor a device or pipe. Leaves nothing behind.
+    /// </summary>
+    /// <exception cref="NablaException">The file could not be written there; the message says why.</exception>
+    public static void CheckWritable(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var (_, temp) = CheckTarget(path);
+        try
+        {
+            new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None).Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NablaException($"{path}: cannot write: {e.Message}", e);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <summary>The full path and a fresh temporary name beside it, after checking what rename would replace.</summary>
+    private static (string FullPath, string Temp) CheckTarget(string path)
+    {
+        string fullPath;
+        try { fullPath = System.IO.Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new NablaException($"'{path}': cannot write: not a valid file path: {e.Message}", e);
+        }
+        string directory = System.IO.Path.GetDirectoryName(fullPath)
+            ?? throw new NablaException($"{path}: cannot write: that is a root folder, not a file");
+        if (!Directory.Exists(directory))
+            throw new NablaException($"{path}: cannot write: directory {directory} does not exist");
+        if (Directory.Exists(fullPath))
+            throw new NablaException($"{path}: cannot write: it is a folder; give a file name such as model.safetensors");
+        // Renaming the finished file over a device would replace the device itself (as root, /dev/null would become a
+        // plain file), so only regular files are replaced.
+        if (UnixFileType.IsSpecial(fullPath))
+            throw new NablaException($"{path}: cannot write: it is a device, pipe or socket, not a regular file");
+        return (fullPath, System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp"));
+    }
+
+    /// <summary>The file type of a path on Unix, which no public .NET API reports (FileAttributes say Normal for a device).</summary>
+    private static unsafe partial class UnixFileType
+    {
+        // System.Native is the runtime's own shim over lstat(2); its FileStatus struct is the same on every Unix
+        // and architecture, with Mode (int32, S_IF* type bits included) at byte 4.
+        [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_LStat", StringMarshalling = StringMarshalling.Utf8)]
+        private static partial int LStat(string path, byte* status);
+
+        private const int TypeMask = 0xF000, Regular = 0x8000, Directory = 0x4000, SymbolicLink = 0xA000;
+
+        /// <summary>True when <paramref name="path"/> exists and is neither a regular file, a folder, nor a symbolic link.</summary>
+        public static bool IsSpecial(string path)
+        {
+            if (OperatingSystem.IsWindows() || OperatingSystem.IsBrowser())
+                return false;
+            try
+            {
+                byte* status = stackalloc byte[512]; // larger than FileStatus on any version
+                if (LStat(path, status) != 0)
+                    return false; // missing (or unreadable): nothing would be replaced that the checks above allow
+                int type = Unsafe.ReadUnaligned<int>(status + 4) & TypeMask;
+                return type is not (Regular or Directory or SymbolicLink);
+            }
+            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
+            {
+                return false; // a runtime without the shim: fall back to the checks above
+            }
         }
     }
 
