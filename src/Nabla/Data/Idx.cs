@@ -84,6 +84,7 @@ public static class Idx
     private static (int[] Dims, byte[] Data) Read(string path, int dimensionCount, string kind, IdxLimits limits)
     {
         ArgumentNullException.ThrowIfNull(path);
+        Serialization.UnixFileType.CheckReadable(path, $"IDX {kind}");
         FileStream file;
         try
         {

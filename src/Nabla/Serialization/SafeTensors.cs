@@ -1,5 +1,4 @@
 using System.Buffers.Binary;
-using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 using System.Text.Encodings.Web;
 using System.Text.Json;
@@ -162,7 +161,7 @@ public sealed class SafeTensorsFile
 /// describing each tensor (dtype, shape, data_offsets relative to the data section) plus optional string
 /// <c>__metadata__</c>, then the tensors' raw little-endian bytes.
 /// </summary>
-public static partial class SafeTensors
+public static class SafeTensors
 {
     internal const string MetadataKey = "__metadata__";
 
@@ -270,39 +269,9 @@ public static partial class SafeTensors
             throw new NablaException($"{path}: cannot write: it is a folder; give a file name such as model.safetensors");
         // Renaming the finished file over a device would replace the device itself (as root, /dev/null would become a
         // plain file), so only regular files are replaced.
-        if (UnixFileType.IsSpecial(fullPath))
+        if (UnixFileType.IsSpecial(fullPath, followLinks: false))
             throw new NablaException($"{path}: cannot write: it is a device, pipe or socket, not a regular file");
         return (fullPath, System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp"));
-    }
-
-    /// <summary>The file type of a path on Unix, which no public .NET API reports (FileAttributes say Normal for a device).</summary>
-    private static unsafe partial class UnixFileType
-    {
-        // System.Native is the runtime's own shim over lstat(2); its FileStatus struct is the same on every Unix
-        // and architecture, with Mode (int32, S_IF* type bits included) at byte 4.
-        [LibraryImport("libSystem.Native", EntryPoint = "SystemNative_LStat", StringMarshalling = StringMarshalling.Utf8)]
-        private static partial int LStat(string path, byte* status);
-
-        private const int TypeMask = 0xF000, Regular = 0x8000, Directory = 0x4000, SymbolicLink = 0xA000;
-
-        /// <summary>True when <paramref name="path"/> exists and is neither a regular file, a folder, nor a symbolic link.</summary>
-        public static bool IsSpecial(string path)
-        {
-            if (OperatingSystem.IsWindows() || OperatingSystem.IsBrowser())
-                return false;
-            try
-            {
-                byte* status = stackalloc byte[512]; // larger than FileStatus on any version
-                if (LStat(path, status) != 0)
-                    return false; // missing (or unreadable): nothing would be replaced that the checks above allow
-                int type = Unsafe.ReadUnaligned<int>(status + 4) & TypeMask;
-                return type is not (Regular or Directory or SymbolicLink);
-            }
-            catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException)
-            {
-                return false; // a runtime without the shim: fall back to the checks above
-            }
-        }
     }
 
     private static void TryDelete(string file)
@@ -361,6 +330,7 @@ public static partial class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= SafeTensorsLimits.Default;
+        UnixFileType.CheckReadable(path, "safetensors");
         FileStream file;
         try
         {

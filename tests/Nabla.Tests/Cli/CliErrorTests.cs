@@ -122,6 +122,17 @@ public class CliErrorTests
     }
 
     [Fact]
+    public void A_named_pipe_in_place_of_a_data_file_exits_with_code_3_instead_of_waiting_for_a_writer()
+    {
+        using var dir = SampleCopy();
+        File.Delete(dir.File("t10k-labels-idx1-ubyte.gz"));
+        string pipe = dir.File("t10k-labels-idx1-ubyte");
+        Assert.Equal(0, Shell("mkfifo", pipe));
+
+        AssertFails(Run(Train(dir.Path)), ExitCodes.InvalidInput, $"{pipe}: cannot read the IDX label file: it is a device, pipe or socket");
+    }
+
+    [Fact]
     [System.Runtime.Versioning.UnsupportedOSPlatform("windows")]
     public void An_unreadable_data_file_exits_with_code_3_when_not_root()
     {

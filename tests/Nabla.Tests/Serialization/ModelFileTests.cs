@@ -204,4 +204,16 @@ public class ModelFileTests
         var e = Assert.Throws<InvalidFileException>(() => ModelFile.Load<float>(path));
         Assert.Contains("a tensor has an empty name", e.Message);
     }
+
+    [Fact]
+    public async Task Refuses_to_read_a_named_pipe_instead_of_waiting_for_a_writer()
+    {
+        using var dir = new TempDirectory();
+        string pipe = dir.File("model.safetensors");
+        using (var mkfifo = System.Diagnostics.Process.Start("mkfifo", [pipe])) mkfifo.WaitForExit();
+
+        var load = Task.Run(() => Assert.Throws<NablaException>(() => ModelFile.Load<float>(pipe)));
+        Assert.True(await Task.WhenAny(load, Task.Delay(TimeSpan.FromSeconds(30))) == load, "ModelFile.Load waited on the pipe");
+        Assert.Contains("it is a device, pipe or socket, not a regular file", (await load).Message);
+    }
 }
