@@ -266,7 +266,7 @@ internal static class TrainCommand
         if (run.EarlyStopping is not null) run.RestoreBest();
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
-        if (s.Out is not null) ModelFile.Save(network, s.Cost, s.Out);
+        if (s.Out is not null) SaveModel(network, s.Cost, s.Out);
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {training.Count:N0} examples");
 
         if (s.Json)
@@ -338,5 +338,14 @@ internal static class TrainCommand
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory)) throw new CliException($"--out: the folder {directory} does not exist", ExitCodes.InvalidArguments);
         if (Directory.Exists(path)) throw new CliException($"--out: {path} is a folder; give a file name such as model.safetensors", ExitCodes.InvalidArguments);
+        try { SafeTensors.CheckWritable(path); }
+        catch (NablaException e) { throw new CliException($"--out: {e.Message}", ExitCodes.OutputFailed); }
+    }
+
+    /// <summary>A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact.</summary>
+    private static void SaveModel<T>(Network<T> network, Cost cost, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try { ModelFile.Save(network, cost, path); }
+        catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
     }
 }

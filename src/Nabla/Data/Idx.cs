@@ -84,6 +84,7 @@ public static class Idx
     private static (int[] Dims, byte[] Data) Read(string path, int dimensionCount, string kind, IdxLimits limits)
     {
         ArgumentNullException.ThrowIfNull(path);
+        Serialization.UnixFileType.CheckReadable(path, $"IDX {kind}");
         FileStream file;
         try
         {
@@ -99,8 +100,12 @@ public static class Idx
             try
             {
                 bool gzip = IsGzip(file);
-                using Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file;
-                return ReadBody(path, stream, gzip ? -1 : file.Length, dimensionCount, kind, limits);
+                (int[] Dims, byte[] Data) result;
+                using (Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file)
+                    result = ReadBody(path, stream, gzip ? -1 : file.Length, dimensionCount, kind, limits);
+                if (gzip)
+                    CheckGzipTrailer(path, file, 4 + 4L * dimensionCount + result.Data.Length);
+                return result;
             }
             catch (InvalidDataException e)
             {
@@ -120,6 +125,25 @@ public static class Idx
         int n = file.ReadAtLeast(magic, 2, throwOnEndOfStream: false);
         file.Position = 0;
         return n == 2 && magic[0] == 0x1f && magic[1] == 0x8b;
+    }
+
+    /// <summary>
+    /// GZipStream stops quietly when the stream ends before the gzip trailer, so a file cut short after its last data
+    /// byte would pass. The trailer's last 4 bytes hold the decompressed length modulo 2^32 (RFC 1952); they must
+    /// match. (A file of several concatenated gzip members would fail this check; IDX files are one member.)
+    /// </summary>
+    private static void CheckGzipTrailer(string path, FileStream file, long decompressedLength)
+    {
+        Span<byte> trailer = stackalloc byte[4];
+        if (file.Length >= 18)
+        {
+            file.Position = file.Length - 4;
+            file.ReadExactly(trailer);
+        }
+        uint claimed = BinaryPrimitives.ReadUInt32LittleEndian(trailer);
+        if (file.Length < 18 || claimed != (uint)decompressedLength)
+            throw new InvalidFileException(path, file.Length,
+                $"the gzip stream is truncated or damaged: its trailer does not record the {decompressedLength:N0} bytes it decompresses to");
     }
 
     // rawLength: the file's length when it is not compressed, else -1 (unknown until the stream is read).

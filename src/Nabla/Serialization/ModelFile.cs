@@ -53,16 +53,22 @@ public static class ModelFile
         string Meta(string key) => metadata.TryGetValue(key, out var v) ? v
             : throw new InvalidFileException(path, -1, $"the metadata has no '{key}' entry; is this a model file written by Nabla?");
 
-        var sizeTexts = Meta("sizes").Split(',');
+        // The tensors bound the work: check the layer count against them before splitting metadata that may be huge,
+        // and the layer sizes against the tensor shapes (in Values) before building anything from them.
+        string sizesText = Meta("sizes");
+        int layerCount = sizesText.AsSpan().Count(',') + 1;
+        if (layerCount < 2) throw new InvalidFileException(path, -1, "metadata 'sizes' names fewer than two layers");
+        CheckTensorNames(file, path, layerCount - 1);
+        var sizeTexts = sizesText.Split(',');
         var sizes = new int[sizeTexts.Length];
         for (int i = 0; i < sizes.Length; i++)
             if (!int.TryParse(sizeTexts[i], NumberStyles.None, CultureInfo.InvariantCulture, out sizes[i]) || sizes[i] < 1)
-                throw new InvalidFileException(path, -1, $"metadata 'sizes' = '{Meta("sizes")}' is not a list of positive layer sizes");
-        if (sizes.Length < 2) throw new InvalidFileException(path, -1, "metadata 'sizes' names fewer than two layers");
+                throw new InvalidFileException(path, -1, $"metadata 'sizes' = '{Truncate(sizesText)}' is not a list of positive layer sizes");
 
-        var activationNames = Meta("activations").Split(',');
-        if (activationNames.Length != sizes.Length - 1)
-            throw new InvalidFileException(path, -1, $"metadata names {activationNames.Length} activations for {sizes.Length - 1} layers");
+        string activationsText = Meta("activations");
+        if (activationsText.AsSpan().Count(',') + 1 != sizes.Length - 1)
+            throw new InvalidFileException(path, -1, $"metadata names {activationsText.AsSpan().Count(',') + 1} activations for {sizes.Length - 1} layers");
+        var activationNames = activationsText.Split(',');
         Activation[] activations;
         Cost? cost;
         try
@@ -77,9 +83,6 @@ public static class ModelFile
 
         var weights = new Matrix<T>[sizes.Length - 1];
         var biases = new T[sizes.Length - 1][];
-        int expectedTensors = 2 * (sizes.Length - 1);
-        if (file.Entries.Count != expectedTensors)
-            throw new InvalidFileException(path, -1, $"{sizes.Length - 1} layers need {expectedTensors} tensors, the file has {file.Entries.Count}");
         for (int l = 1; l < sizes.Length; l++)
         {
             weights[l - 1] = new Matrix<T>(sizes[l], sizes[l - 1], Values<T>(file, path, WeightName(l), [sizes[l], sizes[l - 1]]));
@@ -133,8 +136,37 @@ public static class ModelFile
         if (!file.TryGet(name, out var entry) || entry is null) throw new InvalidFileException(path, -1, $"tensor '{name}' is missing");
         if (!entry.Shape.SequenceEqual(shape))
             throw new InvalidFileException(path, -1, $"tensor '{name}' has shape [{string.Join(", ", entry.Shape)}] but the metadata's layer sizes need [{string.Join(", ", shape)}]");
-        return typeof(T) == typeof(float) ? (T[])(object)entry.ToSingles() : entry.ToDoubles().Select(T.CreateChecked).ToArray();
+        T[] values = typeof(T) == typeof(float) ? (T[])(object)entry.ToSingles() : entry.ToDoubles().Select(T.CreateChecked).ToArray();
+        // A NaN or infinity would only surface later as silently wrong outputs; F64 values beyond float's range become infinities here too.
+        int bad = Array.FindIndex(values, v => !T.IsFinite(v));
+        if (bad >= 0)
+            throw new InvalidFileException(path, -1,
+                $"tensor '{name}' element {bad} is {values[bad]}{(entry.DType == "F64" && typeof(T) == typeof(float) ? " as float32" : "")}; a model's weights and biases must be finite");
+        return values;
     }
+
+    /// <summary>The file must hold exactly the weight and bias of each of the <paramref name="layers"/> layers, no more.</summary>
+    private static void CheckTensorNames(SafeTensorsFile file, string path, int layers)
+    {
+        // Counting first keeps the set below small even when the metadata claims millions of layers.
+        if (file.Entries.Count != 2L * layers)
+            throw new InvalidFileException(path, -1,
+                $"metadata 'sizes' names {layers + 1} layers, which need {2L * layers} tensors (layers.1.weight … layers.{layers}.bias), " +
+                $"but the file has {file.Entries.Count}");
+        var expected = new HashSet<string>(StringComparer.Ordinal);
+        for (int l = 1; l <= layers; l++)
+        {
+            expected.Add(WeightName(l));
+            expected.Add(BiasName(l));
+        }
+        foreach (var entry in file.Entries)
+            if (!expected.Contains(entry.Name))
+                throw new InvalidFileException(path, -1,
+                    $"tensor '{Truncate(entry.Name)}' is not one of the {layers}-layer model's tensors (layers.1.weight … layers.{layers}.bias)");
+    }
+
+    /// <summary>Metadata text for an error message, cut short: a hostile file may hold megabytes of it.</summary>
+    private static string Truncate(string text) => text.Length <= 80 ? text : text[..77] + "...";
 
     private static string DType<T>() => typeof(T) == typeof(float) ? "F32" : typeof(T) == typeof(double) ? "F64"
         : throw new NotSupportedException($"model files hold float32 or float64, not {typeof(T).Name}");

@@ -192,12 +192,7 @@ public static class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(path);
         ArgumentNullException.ThrowIfNull(entries);
-        string fullPath = System.IO.Path.GetFullPath(path);
-        string directory = System.IO.Path.GetDirectoryName(fullPath)!;
-        if (!Directory.Exists(directory))
-            throw new NablaException($"{path}: cannot write: directory {directory} does not exist");
-
-        string temp = System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp");
+        var (fullPath, temp) = CheckTarget(path);
         try
         {
             // Everything that can fail, enumerating the caller's entries included, happens while only the temp
@@ -232,6 +227,51 @@ public static class SafeTensors
                 throw new NablaException($"{path}: cannot write: {e.Message}", e);
             throw;
         }
+    }
+
+    /// <summary>
+    /// Checks that <see cref="Write"/> can put a file at <paramref name="path"/>, before the work that produces it:
+    /// the folder exists and takes a new file, and the path is not a folder nor a device or pipe. Leaves nothing behind.
+    /// </summary>
+    /// <exception cref="NablaException">The file could not be written there; the message says why.</exception>
+    public static void CheckWritable(string path)
+    {
+        ArgumentNullException.ThrowIfNull(path);
+        var (_, temp) = CheckTarget(path);
+        try
+        {
+            new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None).Dispose();
+        }
+        catch (Exception e) when (e is IOException or UnauthorizedAccessException)
+        {
+            throw new NablaException($"{path}: cannot write: {e.Message}", e);
+        }
+        finally
+        {
+            TryDelete(temp);
+        }
+    }
+
+    /// <summary>The full path and a fresh temporary name beside it, after checking what rename would replace.</summary>
+    private static (string FullPath, string Temp) CheckTarget(string path)
+    {
+        string fullPath;
+        try { fullPath = System.IO.Path.GetFullPath(path); }
+        catch (Exception e) when (e is ArgumentException or NotSupportedException or PathTooLongException)
+        {
+            throw new NablaException($"'{path}': cannot write: not a valid file path: {e.Message}", e);
+        }
+        string directory = System.IO.Path.GetDirectoryName(fullPath)
+            ?? throw new NablaException($"{path}: cannot write: that is a root folder, not a file");
+        if (!Directory.Exists(directory))
+            throw new NablaException($"{path}: cannot write: directory {directory} does not exist");
+        if (Directory.Exists(fullPath))
+            throw new NablaException($"{path}: cannot write: it is a folder; give a file name such as model.safetensors");
+        // Renaming the finished file over a device would replace the device itself (as root, /dev/null would become a
+        // plain file), so only regular files are replaced.
+        if (UnixFileType.IsSpecial(fullPath, followLinks: false))
+            throw new NablaException($"{path}: cannot write: it is a device, pipe or socket, not a regular file");
+        return (fullPath, System.IO.Path.Combine(directory, $".{System.IO.Path.GetFileName(fullPath)}.{Guid.NewGuid():N}.tmp"));
     }
 
     private static void TryDelete(string file)
@@ -290,6 +330,7 @@ public static class SafeTensors
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= SafeTensorsLimits.Default;
+        UnixFileType.CheckReadable(path, "safetensors");
         FileStream file;
         try
         {
@@ -416,6 +457,8 @@ public static class SafeTensors
                 string key = reader.GetString()!;
                 if (!seen.Add(key))
                     throw Bad(keyOffset, $"the header names '{key}' twice");
+                if (key.Length == 0)
+                    throw Bad(keyOffset, "a tensor has an empty name");
                 if (key == MetadataKey)
                     ReadMetadata(ref reader, metadata);
                 else
