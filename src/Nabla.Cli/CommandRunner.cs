@@ -39,6 +39,7 @@ internal static class CommandRunner
     {
         CliException c => (c.ExitCode, c.Message),
         InvalidFileException f => (ExitCodes.InvalidInput, f.Message),
+        TrainingDivergedException d => (ExitCodes.Diverged, d.Message),
         NablaException n => (ExitCodes.InvalidArguments, n.Message),
         OperationCanceledException => (ExitCodes.Interrupted, "interrupted"),
         FileNotFoundException or DirectoryNotFoundException or UnauthorizedAccessException => (ExitCodes.InvalidInput, e.Message),

@@ -1,3 +1,4 @@
+using System.Runtime.InteropServices;
 using System.CommandLine;
 using System.CommandLine.Parsing;
 using System.Diagnostics;
@@ -33,7 +34,7 @@ internal static class TrainCommand
     }
 
     // Options that say where to write or how to print, not what to train: a resumed run takes them from its own command line.
-    private static readonly HashSet<string> NotSaved = ["--resume", "--checkpoint", "--out", "--json", "--verbose", "--epochs", "--data"];
+    private static readonly HashSet<string> NotSaved = ["--resume", "--checkpoint", "--out", "--json", "--verbose", "--data"];
 
     public static Command Create()
     {
@@ -63,7 +64,7 @@ internal static class TrainCommand
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop when evaluation accuracy has not improved for N epochs, and keep the best network" };
         var monitor = new Option<string>("--monitor") { Description = "Figures per epoch: any of training-cost, training-accuracy, evaluation-cost, evaluation-accuracy (comma-separated), or all", DefaultValueFactory = _ => "evaluation-cost,evaluation-accuracy" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint into this folder after each epoch (model.safetensors, optimiser, schedule, generator state)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run checkpointed in this folder, with its settings (--epochs, --out, --data and --checkpoint may be given anew)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run checkpointed in this folder, with its settings (--epochs, --out, --data, --checkpoint, --threads, --diagnostics and --plot may be given anew)" };
 
         var diagnostics = new Option<bool>("--diagnostics") { Description = "After each epoch, print per layer: saturated neurons, silent inputs, mean |δ|, ‖∇w‖, ‖∇b‖ (on 1,000 training examples)" };
         var plot = new Option<string?>("--plot") { Description = "Draw accuracy and cost per epoch to this file (.png or .svg)" };
@@ -82,9 +83,10 @@ internal static class TrainCommand
             if (parse.GetValue(resume) is string resumeDirectory)
             {
                 var saved = ReadSavedArguments(resumeDirectory);
+                // These may be given anew; everything else that defines the run comes from the checkpoint.
+                foreach (var option in new Option[] { epochs, output, data, threads, diagnostics, plot })
+                    if (parse.GetResult(option) is { Implicit: false } given) saved[option.Name] = string.Join(",", given.Tokens.Select(t => t.Value));
                 var tokens = saved.SelectMany(pair => pair.Value.Length == 0 ? [pair.Key] : new[] { pair.Key, pair.Value }).ToList();
-                foreach (var option in new Option[] { epochs, output, data })
-                    if (parse.GetResult(option) is { Implicit: false } given) tokens.AddRange([option.Name, .. given.Tokens.Select(t => t.Value)]);
                 source = command.Parse(tokens);
                 if (source.Errors.Count > 0) throw new CliException($"--resume: the checkpoint's settings do not parse: {source.Errors[0].Message}", ExitCodes.InvalidInput);
             }
@@ -232,17 +234,38 @@ internal static class TrainCommand
             Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {s.Init} init, {typeof(T).Name}; " +
                               $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {s.Regularization}, dropout {s.Dropout}, " +
                               $"{s.Epochs} epochs on {training.Count:N0} examples, seed {s.Seed}");
-            if (s.Resume is not null) Console.WriteLine($"Resumed from {s.Resume} after epoch {run.Epoch - 1}");
+            if (s.Resume is not null)
+                Console.WriteLine(run.Sgd.Position > 0
+                    ? $"Resumed from {s.Resume} in epoch {run.Epoch}, at example {run.Sgd.Position:N0} of {training.Count:N0}"
+                    : $"Resumed from {s.Resume} after epoch {run.Epoch - 1}");
         }
         var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
         var epochs = new List<object>();
         var total = Stopwatch.StartNew();
         double trainSeconds = 0;
         int epochsRun = 0;
+        using var interruption = new Interruption();
         while (!run.Finished)
         {
             var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count);
-            var r = run.RunEpoch(training, evaluation, s.Monitor, bar.Report);
+            EpochResult r;
+            try
+            {
+                r = run.RunEpoch(training, evaluation, s.Monitor, bar.Report, interruption.Token);
+            }
+            catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
+            {
+                bar.Clear();
+                return Interrupted(run, s, training.Count);
+            }
+            catch (TrainingDivergedException diverged)
+            {
+                bar.Clear();
+                // Nothing is saved: the last checkpoint and any earlier --out file stay as they were.
+                string kept = s.Checkpoint is not null && File.Exists(Path.Combine(s.Checkpoint, Checkpoint.StateFileName))
+                    ? $"; the last good checkpoint in {s.Checkpoint} is intact" : "";
+                throw new CliException($"{diverged.Message} (--eta {s.Eta}){kept}", ExitCodes.Diverged);
+            }
             bar.Clear();
             trainSeconds += r.TrainSeconds;
             epochsRun++;
@@ -330,6 +353,54 @@ internal static class TrainCommand
         }
         parts.Add(string.Create(CultureInfo.InvariantCulture, $"η {r.Eta:G4}, {r.TrainSeconds:F2} s"));
         return string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// Ctrl-C (or SIGTERM) during training: the current mini-batch finishes, a checkpoint is written (into
+    /// --checkpoint, or a new folder), and the command says how to resume and exits with 130.
+    /// </summary>
+    private static int Interrupted<T>(TrainingRun<T> run, Settings s, int trainingCount) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string directory = s.Checkpoint ?? Path.GetFullPath($"nabla-interrupted-{DateTime.Now:yyyyMMdd-HHmmss}");
+        try
+        {
+            Checkpoint.Save(run, directory, s.Arguments);
+        }
+        catch (NablaException e)
+        {
+            throw new CliException($"interrupted, and the checkpoint could not be written: {e.Message}", ExitCodes.OutputFailed);
+        }
+        Console.Error.WriteLine($"nabla: interrupted in epoch {run.Epoch} after {run.Sgd.Position:N0} of {trainingCount:N0} examples; " +
+                                $"checkpoint written to {directory}. Resume with: nabla train --resume {directory}");
+        if (s.Json) CommandRunner.WriteJson(new { interrupted = true, epoch = run.Epoch, position = run.Sgd.Position, checkpoint = directory, exit_code = ExitCodes.Interrupted });
+        return ExitCodes.Interrupted;
+    }
+
+    /// <summary>Turns the first SIGINT/SIGTERM into a cancellation request; a second one ends the process at once.</summary>
+    private sealed class Interruption : IDisposable
+    {
+        private readonly CancellationTokenSource _source = new();
+        private readonly PosixSignalRegistration[] _registrations;
+
+        public Interruption() =>
+            _registrations = [PosixSignalRegistration.Create(PosixSignal.SIGINT, Handle), PosixSignalRegistration.Create(PosixSignal.SIGTERM, Handle)];
+
+        public CancellationToken Token => _source.Token;
+
+        private void Handle(PosixSignalContext context)
+        {
+            if (_source.IsCancellationRequested) return; // the second signal: default handling, the process ends
+            context.Cancel = true;
+            Console.Error.WriteLine();
+            Console.Error.WriteLine("nabla: stopping after this mini-batch (press Ctrl-C again to quit at once, without a checkpoint)");
+            _source.Cancel();
+        }
+
+        public void Dispose()
+        {
+            foreach (var r in _registrations) r.Dispose();
+            _source.Dispose();
+        }
     }
 
     /// <summary>Fails before training, not after, when --out cannot be written.</summary>

@@ -9,10 +9,12 @@ namespace Nabla;
 /// <summary>
 /// Checkpoints of a <see cref="TrainingRun{T}"/>: everything that the next epoch depends on, so that a
 /// resumed run gives the same weights, bit for bit, as one that never stopped. A checkpoint folder holds
-/// <c>model.safetensors</c> (a model file <c>nabla evaluate</c> reads), <c>best.safetensors</c> (the best
-/// network so far), <c>optimizer.safetensors</c> (velocities or moments) and <c>state.json</c> (epoch,
-/// schedule, early stopping, the generator's state, the shuffle order, and the caller's settings). Each
-/// file is written atomically; state.json is written last and names the epoch the others belong to.
+/// <c>state.json</c> (epoch, position in it, schedule, early stopping, the generator's state, the shuffle
+/// order, and the caller's settings) and the tensors it names: the network, the best network so far and
+/// the optimiser's buffers, in files tagged with a save number (<c>model.3.safetensors</c>, ...). Every file
+/// is written atomically, and state.json only after the files it names, which stay until a newer
+/// state.json names others: a process killed at any moment leaves a complete checkpoint, the newest
+/// finished one. <c>model.safetensors</c>, a model file <c>nabla evaluate</c> reads, is refreshed last.
 /// </summary>
 public static class Checkpoint
 {
@@ -25,6 +27,10 @@ public static class Checkpoint
     public sealed class State
     {
         public int Epoch { get; set; }
+        /// <summary>Where the epoch stands (<see cref="Sgd{T}.Position"/>): 0 at an epoch's end, else the next example of an interrupted epoch.</summary>
+        public int Position { get; set; }
+        /// <summary>The tag of the tensor files this state belongs to.</summary>
+        public long Save { get; set; }
         public string Precision { get; set; } = "";
         public string Optimizer { get; set; } = "";
         public long OptimizerSteps { get; set; }
@@ -51,17 +57,26 @@ public static class Checkpoint
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Directory.CreateDirectory(directory);
-        var epochMetadata = new Dictionary<string, string> { ["epoch"] = run.Epoch.ToString(CultureInfo.InvariantCulture) };
+        long previous = File.Exists(Path.Combine(directory, StateFileName)) ? ReadState(directory).Save : 0;
+        long save = previous + 1;
         var sgd = run.Sgd;
-        ModelFile.Save(sgd.Network, sgd.Cost, Path.Combine(directory, ModelFileName), epochMetadata);
-        if (run.Best is not null) ModelFile.Save(run.Best, sgd.Cost, Path.Combine(directory, BestFileName), epochMetadata);
+        var tag = new Dictionary<string, string>
+        {
+            ["epoch"] = run.Epoch.ToString(CultureInfo.InvariantCulture),
+            ["save"] = save.ToString(CultureInfo.InvariantCulture),
+        };
+        // 1. The tensors, in new files: the files the current state.json names are not touched.
+        ModelFile.Save(sgd.Network, sgd.Cost, Tagged(directory, ModelFileName, save), tag);
+        if (run.Best is not null) ModelFile.Save(run.Best, sgd.Cost, Tagged(directory, BestFileName, save), tag);
         var optimizerTensors = sgd.Optimizer.State.Select(pair => new SafeTensorEntry(pair.Key, DType<T>(), [pair.Value.Length], MemoryMarshal.AsBytes(pair.Value.AsSpan()).ToArray()));
-        SafeTensors.Write(Path.Combine(directory, OptimizerFileName), optimizerTensors,
-            new Dictionary<string, string>(epochMetadata) { ["optimizer"] = sgd.Optimizer.Name });
+        SafeTensors.Write(Tagged(directory, OptimizerFileName, save), optimizerTensors, new Dictionary<string, string>(tag) { ["optimizer"] = sgd.Optimizer.Name });
 
+        // 2. The state that names them: from here on, this is the checkpoint.
         var state = new State
         {
             Epoch = run.Epoch,
+            Position = sgd.Position,
+            Save = save,
             Precision = DType<T>(),
             Optimizer = sgd.Optimizer.Name,
             OptimizerSteps = sgd.Optimizer.Steps,
@@ -75,7 +90,23 @@ public static class Checkpoint
             Settings = settings is null ? [] : new(settings),
         };
         WriteAtomically(Path.Combine(directory, StateFileName), JsonSerializer.SerializeToUtf8Bytes(state, Json));
+
+        // 3. The plain model file for `nabla evaluate`, then the files no state names any more.
+        ModelFile.Save(sgd.Network, sgd.Cost, Path.Combine(directory, ModelFileName), tag);
+        foreach (string name in new[] { ModelFileName, BestFileName, OptimizerFileName })
+            foreach (string stale in Directory.EnumerateFiles(directory, $"{Path.GetFileNameWithoutExtension(name)}.*{Path.GetExtension(name)}"))
+                if (IsTagged(stale, name) && stale != Tagged(directory, name, save)) File.Delete(stale); // also what a killed save left
     }
+
+    private static bool IsTagged(string path, string fileName)
+    {
+        string middle = Path.GetFileName(path)[(Path.GetFileNameWithoutExtension(fileName).Length + 1)..^Path.GetExtension(fileName).Length];
+        return middle.Length > 0 && middle.All(char.IsAsciiDigit);
+    }
+
+    /// <summary>model.safetensors with save number 3 is model.3.safetensors.</summary>
+    private static string Tagged(string directory, string fileName, long save) =>
+        Path.Combine(directory, $"{Path.GetFileNameWithoutExtension(fileName)}.{save}{Path.GetExtension(fileName)}");
 
     /// <summary>Reads state.json of a checkpoint (to learn its settings before building the run).</summary>
     public static State ReadState(string directory)
@@ -106,14 +137,15 @@ public static class Checkpoint
         if (state.Optimizer != sgd.Optimizer.Name) throw new InvalidFileException(statePath, -1, $"the checkpoint used the {state.Optimizer} optimiser, the run {sgd.Optimizer.Name}");
         if (state.Schedule != run.Schedule.Name) throw new InvalidFileException(statePath, -1, $"the checkpoint used the {state.Schedule} schedule, the run {run.Schedule.Name}");
 
-        var model = LoadAt<T>(directory, ModelFileName, state.Epoch);
-        CheckShape(model, sgd.Network, Path.Combine(directory, ModelFileName));
+        var model = LoadAt<T>(Tagged(directory, ModelFileName, state.Save), state.Save);
+        CheckShape(model, sgd.Network, Tagged(directory, ModelFileName, state.Save));
         TrainingRun<T>.CopyInto(sgd.Network, model);
-        run.Best = File.Exists(Path.Combine(directory, BestFileName)) ? LoadAt<T>(directory, BestFileName, state.Epoch) : null;
+        string bestPath = Tagged(directory, BestFileName, state.Save);
+        run.Best = File.Exists(bestPath) ? LoadAt<T>(bestPath, state.Save) : null;
 
-        string optimizerPath = Path.Combine(directory, OptimizerFileName);
+        string optimizerPath = Tagged(directory, OptimizerFileName, state.Save);
         var optimizerFile = SafeTensors.Read(optimizerPath);
-        CheckEpoch(optimizerFile.Metadata, optimizerPath, state.Epoch);
+        CheckSave(optimizerFile.Metadata, optimizerPath, state.Save);
         foreach (var (name, buffer) in sgd.Optimizer.State)
         {
             if (!optimizerFile.TryGet(name, out var entry) || entry.ElementCount != buffer.Length || entry.DType != DType<T>())
@@ -128,20 +160,22 @@ public static class Checkpoint
         (run.Epoch, run.BestEpoch, run.BestAccuracy) = (state.Epoch, state.BestEpoch, state.BestAccuracy);
         sgd.Random.State = state.Random.Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         sgd.Order = state.Order;
+        if (state.Position < 0 || state.Position > state.Order.Length)
+            throw new InvalidFileException(statePath, -1, $"position {state.Position} is outside the epoch's {state.Order.Length} examples");
+        sgd.Position = state.Position;
     }
 
-    private static Network<T> LoadAt<T>(string directory, string name, int epoch) where T : unmanaged, IFloatingPointIeee754<T>
+    private static Network<T> LoadAt<T>(string path, long save) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        string path = Path.Combine(directory, name);
         var loaded = ModelFile.Load<T>(path);
-        CheckEpoch(loaded.Metadata, path, epoch);
+        CheckSave(loaded.Metadata, path, save);
         return loaded.Network;
     }
 
-    private static void CheckEpoch(IReadOnlyDictionary<string, string> metadata, string path, int epoch)
+    private static void CheckSave(IReadOnlyDictionary<string, string> metadata, string path, long save)
     {
-        if (!metadata.TryGetValue("epoch", out var text) || text != epoch.ToString(CultureInfo.InvariantCulture))
-            throw new InvalidFileException(path, -1, $"belongs to epoch {text ?? "?"}, but {StateFileName} to epoch {epoch} (an interrupted checkpoint write?)");
+        if (!metadata.TryGetValue("save", out var text) || text != save.ToString(CultureInfo.InvariantCulture))
+            throw new InvalidFileException(path, -1, $"belongs to save {text ?? "?"}, but {StateFileName} to save {save}");
     }
 
     private static void CheckShape<T>(Network<T> loaded, Network<T> network, string path) where T : unmanaged, IFloatingPointIeee754<T>

@@ -126,11 +126,16 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             _order = Enumerable.Range(0, n).ToArray();
             _position = 0;
         }
-        if (_position == 0) Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
+        if (_position == 0)
+        {
+            cancellation.ThrowIfCancellationRequested();
+            Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
+        }
         int reportEvery = Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
         for (int start = _position; start < n; start += MiniBatchSize)
         {
-            cancellation.ThrowIfCancellationRequested();
+            // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
+            if (start > 0) cancellation.ThrowIfCancellationRequested();
             int m = Math.Min(MiniBatchSize, n - start);
             Step(training, _order.AsSpan(start, m));
             if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))

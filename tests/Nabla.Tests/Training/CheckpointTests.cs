@@ -54,7 +54,7 @@ public class CheckpointTests
     public void Resumed_training_equals_uninterrupted_training_bit_for_bit_in_float32() => Resumed_training_equals_uninterrupted_training_bit_for_bit<float>();
 
     [Fact]
-    public void A_checkpoint_whose_files_belong_to_different_epochs_is_refused()
+    public void A_checkpoint_whose_files_belong_to_different_saves_is_refused()
     {
         var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
         using var folder = new TempDirectory();
@@ -62,13 +62,68 @@ public class CheckpointTests
         run.RunEpoch(training, training);
         Checkpoint.Save(run, folder.Path);
         string olderModel = folder.File("old.safetensors");
-        File.Copy(folder.File(Checkpoint.ModelFileName), olderModel);
+        File.Copy(folder.File("model.1.safetensors"), olderModel);
         run.RunEpoch(training, training);
         Checkpoint.Save(run, folder.Path);
-        File.Copy(olderModel, folder.File(Checkpoint.ModelFileName), overwrite: true); // as if the write of state.json had gone through but not the model's
+        File.Copy(olderModel, folder.File("model.2.safetensors"), overwrite: true); // a file from another save, by hand
 
         var e = Assert.Throws<InvalidFileException>(() => Checkpoint.Restore(MakeRun<double>(4), folder.Path));
-        Assert.Contains("epoch 1", e.Message);
+        Assert.Contains("belongs to save 1", e.Message);
+    }
+
+    [Fact]
+    public void A_save_cut_off_before_its_state_is_written_leaves_the_previous_checkpoint_whole()
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
+        using var folder = new TempDirectory();
+        var run = MakeRun<double>(4);
+        run.RunEpoch(training, training);
+        Checkpoint.Save(run, folder.Path);
+        var saved = run.Sgd.Network.Clone();
+        // What a process killed during the next save leaves: new tensor files (one of them cut short), no new state.json.
+        run.RunEpoch(training, training);
+        ModelFile.Save(run.Sgd.Network, run.Sgd.Cost, folder.File("model.2.safetensors"));
+        File.WriteAllBytes(folder.File("optimizer.2.safetensors"), [1, 2, 3]);
+
+        var restored = MakeRun<double>(4);
+        Checkpoint.Restore(restored, folder.Path);
+        Assert.Equal(1, restored.Epoch);
+        Assert.Equal(saved.Weights[1].Data, restored.Sgd.Network.Weights[1].Data);
+
+        // The next save cleans up what the cut-off one left.
+        restored.RunEpoch(training, training);
+        Checkpoint.Save(restored, folder.Path);
+        Assert.Equal(["best.2.safetensors", "model.2.safetensors", "model.safetensors", "optimizer.2.safetensors", "state.json"],
+            Directory.GetFiles(folder.Path).Select(Path.GetFileName).Order(StringComparer.Ordinal));
+    }
+
+    [Fact]
+    public void An_epoch_interrupted_between_mini_batches_resumes_at_the_next_one_bit_for_bit()
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 200, seed: 1);
+        var validation = SyntheticData.Make(inputSize: 12, classes: 4, count: 30, seed: 2);
+        var straight = MakeRun<float>(3);
+        while (!straight.Finished) straight.RunEpoch(training, validation);
+
+        using var folder = new TempDirectory();
+        var first = MakeRun<float>(3);
+        first.RunEpoch(training, validation);
+        using var stop = new CancellationTokenSource();
+        // Ask to stop part-way through epoch 1; the mini-batch under way finishes first.
+        Assert.Throws<OperationCanceledException>(() =>
+            first.RunEpoch(training, validation, onProgress: done => { if (done >= 90) stop.Cancel(); }, cancellation: stop.Token));
+        Assert.Equal(1, first.Epoch);
+        Assert.InRange(first.Sgd.Position, 90, 199);
+        Assert.Equal(0, first.Sgd.Position % first.Sgd.MiniBatchSize);
+        Checkpoint.Save(first, folder.Path);
+
+        var resumed = MakeRun<float>(3);
+        Checkpoint.Restore(resumed, folder.Path);
+        Assert.Equal(first.Sgd.Position, resumed.Sgd.Position);
+        while (!resumed.Finished) resumed.RunEpoch(training, validation);
+
+        for (int l = 1; l <= straight.Sgd.Network.L; l++)
+            Assert.Equal(straight.Sgd.Network.Weights[l].Data, resumed.Sgd.Network.Weights[l].Data);
     }
 
     [Fact]
