@@ -47,7 +47,20 @@ public sealed partial class Network<T>
     /// </summary>
     public Gradient<T> Backprop(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Cost cost)
     {
+        var gradient = new Gradient<T>(Sizes);
+        Backprop(x, y, cost, gradient);
+        return gradient;
+    }
+
+    /// <summary>
+    /// As <see cref="Backprop(ReadOnlySpan{T}, ReadOnlySpan{T}, Cost)"/>, writing ∂C_x/∂b and ∂C_x/∂w into
+    /// <paramref name="gradient"/> (overwritten), so that repeated calls need not allocate the gradient.
+    /// </summary>
+    public void Backprop(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Cost cost, Gradient<T> gradient)
+    {
         CheckLength(y, Sizes[L], "target y");
+        if (gradient.Biases.Count != L || Enumerable.Range(1, L).Any(l => gradient.Weights[l].Rows != Sizes[l] || gradient.Weights[l].Columns != Sizes[l - 1]))
+            throw new NablaException($"the gradient does not have the shape of the network [{string.Join(", ", Sizes)}]");
 
         // 1. Input x: set a^0 = x.  2. Feedforward: z^l = w^l a^(l−1) + b^l and a^l = σ(z^l) for l = 1…L.
         var pass = Forward(x);
@@ -69,7 +82,6 @@ public sealed partial class Network<T>
         }
 
         // 5. Output: the gradient of the cost.
-        var gradient = new Gradient<T>(Sizes);
         for (int l = 1; l <= L; l++)
         {
             // BP3: ∂C/∂b^l_j = δ^l_j
@@ -79,6 +91,5 @@ public sealed partial class Network<T>
             for (int j = 0; j < Sizes[l]; j++)
                 TensorPrimitives.Multiply<T>(aPrevious, delta[l][j], gradient.Weights[l].Row(j));
         }
-        return gradient;
     }
 }
