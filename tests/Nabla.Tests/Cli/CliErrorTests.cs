@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using System.Text.Json;
+using static Nabla.Tests.Cli.CliProcess;
 using Nabla.Cli;
 
 namespace Nabla.Tests.Cli;
@@ -10,26 +11,7 @@ namespace Nabla.Tests.Cli;
 /// </summary>
 public class CliErrorTests
 {
-    private sealed record Result(int ExitCode, string Stdout, string Stderr);
-
-    private static readonly string CliPath = Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll");
-
-    private static Result Run(params string[] args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(CliPath);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
-        using var process = Process.Start(start)!;
-        var stdout = process.StandardOutput.ReadToEndAsync();
-        var stderr = process.StandardError.ReadToEndAsync();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2)))
-        {
-            process.Kill(entireProcessTree: true);
-            throw new TimeoutException($"nabla {string.Join(' ', args)} did not finish in 2 minutes");
-        }
-        return new Result(process.ExitCode, stdout.Result, stderr.Result);
-    }
+    private static Result Run(params string[] args) => CliProcess.Run(args);
 
     /// <summary>Exit code <paramref name="code"/>, and stderr one "nabla: error:" line containing every fragment.</summary>
     private static void AssertFails(Result result, int code, params string[] fragments)
@@ -220,17 +202,11 @@ public class CliErrorTests
     /// <summary>Runs the CLI and calls <paramref name="whenTraining"/> once it prints its first line (the data line).</summary>
     private static Result RunWhile(string[] args, Action whenTraining)
     {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(CliPath);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        using var process = Process.Start(start)!;
-        var stderr = process.StandardError.ReadToEndAsync();
+        using var process = CliProcess.Start(args);
         string first = process.StandardOutput.ReadLine() ?? "";
         Assert.StartsWith("Data:", first);
         whenTraining();
-        string rest = process.StandardOutput.ReadToEnd();
-        Assert.True(process.WaitForExit(TimeSpan.FromMinutes(2)));
-        return new Result(process.ExitCode, first + "\n" + rest, stderr.Result);
+        return CliProcess.Finish(process, first + "\n");
     }
 
     [Fact]

@@ -1,5 +1,6 @@
 using System.Diagnostics;
 using Nabla.Cli;
+using static Nabla.Tests.Cli.CliProcess;
 
 namespace Nabla.Tests.Cli;
 
@@ -10,26 +11,14 @@ namespace Nabla.Tests.Cli;
 /// </summary>
 public class InterruptionTests
 {
-    private static readonly string CliPath = Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll");
-
     // Small enough to be quick, long enough (several epochs, many checkpoints) to be caught in the middle.
     private static string[] Train(string checkpoint, string output) =>
         ["train", "--data", TestFiles.SampleDirectory, "--train-size", "4000", "--epochs", "8", "--checkpoint", checkpoint, "--out", output];
 
-    private static Process Start(IEnumerable<string> args)
-    {
-        var start = new ProcessStartInfo("dotnet") { RedirectStandardOutput = true, RedirectStandardError = true, UseShellExecute = false };
-        start.ArgumentList.Add(CliPath);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
-        return Process.Start(start)!;
-    }
-
     private static (int ExitCode, string Stderr) Finish(Process process)
     {
-        var stderr = process.StandardError.ReadToEndAsync();
-        process.StandardOutput.ReadToEnd();
-        if (!process.WaitForExit(TimeSpan.FromMinutes(2))) { process.Kill(true); throw new TimeoutException("nabla did not finish"); }
-        return (process.ExitCode, stderr.Result);
+        var result = CliProcess.Finish(process);
+        return (result.ExitCode, result.Stderr);
     }
 
     private static void Signal(Process process, string signal)
