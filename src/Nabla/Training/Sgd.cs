@@ -88,15 +88,18 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             cancellation.ThrowIfCancellationRequested();
             int m = Math.Min(MiniBatchSize, n - start);
-            Step(training, _order.AsSpan(start, m));
+            Step(training, _order.AsSpan(start, m), next: _order.AsSpan(start + m, Math.Min(MiniBatchSize, n - start - m)));
             if (onProgress is not null && ((start + m) % reportEvery == 0 || start + m == n)) onProgress(start + m);
         }
     }
 
     /// <summary>One update from the examples <paramref name="indices"/>: backprop over the batch, then w → w − (η/m) ∇w.</summary>
-    public void Step(Dataset data, ReadOnlySpan<int> indices)
+    public void Step(Dataset data, ReadOnlySpan<int> indices) => Step(data, indices, default);
+
+    // next: the examples of the following step, fetched into the cache meanwhile.
+    private void Step(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
     {
-        _batch.Load(data, indices);
+        _batch.Load(data, indices, next);
         _batch.FeedForward();
         _batch.BackpropagateError(Cost);
         _batch.GradientDescentStep(Eta);
