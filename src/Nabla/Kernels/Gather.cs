@@ -37,6 +37,7 @@ public static class Gather
     /// Asks the cache for the rows <c>indices[i]</c> of <paramref name="source"/> without waiting for them, so that a later
     /// <see cref="Rows{T}"/> of the next mini-batch finds them there instead of waiting on memory for ten scattered rows.
     /// A hint only: indices outside the data are skipped, and it does nothing where the CPU has no prefetch instruction.
+    /// The rows go to L2, not L1: ten rows (31 KB) would fill the L1 that the current batch's products are using.
     /// </summary>
     public static unsafe void Prefetch(ReadOnlySpan<float> source, int width, ReadOnlySpan<int> indices)
     {
@@ -52,8 +53,8 @@ public static class Gather
                     continue;
                 float* first = start + (nint)row * width;
                 for (int offset = 0; offset < width; offset += LineFloats)
-                    Sse.Prefetch0(first + offset);
-                Sse.Prefetch0(first + width - 1); // the last line, when the row does not start on a line boundary
+                    Sse.Prefetch1(first + offset);
+                Sse.Prefetch1(first + width - 1); // the last line, when the row does not start on a line boundary
             }
         }
     }
