@@ -7,19 +7,22 @@ public static class Program
 {
     public static void Main(string[] args)
     {
-        if (args is ["quick", ..])
-            Quick();
+        if (args is ["quick", .. var filters])
+            Quick(filters);
         else
             BenchmarkSwitcher.FromAssembly(typeof(Program).Assembly).Run(args);
     }
 
-    /// <summary>`quick`: a rough Stopwatch pass over every shape (fast kernel only) printing GFLOP/s; not a substitute for BenchmarkDotNet.</summary>
-    private static void Quick()
+    /// <summary>
+    /// `quick [shape substring…]`: a rough Stopwatch pass over every shape, or those containing one of the substrings (fast
+    /// kernel only), printing the best of 5 trials in GFLOP/s; not a substitute for BenchmarkDotNet.
+    /// </summary>
+    private static void Quick(string[] filters)
     {
         var shapes = typeof(GemmBenchmarks).GetProperty(nameof(GemmBenchmarks.Shape))!
             .GetCustomAttributes(typeof(BenchmarkDotNet.Attributes.ParamsAttribute), false)
             .Cast<BenchmarkDotNet.Attributes.ParamsAttribute>().Single().Values.Cast<string>();
-        foreach (string shape in shapes)
+        foreach (string shape in shapes.Where(s => filters.Length == 0 || filters.Any(s.Contains)))
         {
             var bench = new GemmBenchmarks { Shape = shape };
             bench.Setup();

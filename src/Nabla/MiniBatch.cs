@@ -76,6 +76,16 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         Gather.OneHot(data.Labels, indices, Targets, Sizes[L]);
     }
 
+    /// <summary>
+    /// As <see cref="Load(Dataset, ReadOnlySpan{int})"/>, then starts fetching the inputs of the examples <paramref name="next"/>
+    /// into the cache, so the next Load, while this batch computes, need not wait on memory for them.
+    /// </summary>
+    public void Load(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
+    {
+        Load(data, indices);
+        Gather.Prefetch(data.Inputs, Sizes[0], next);
+    }
+
     /// <summary>Eq. 25 for the whole batch: Z^l = A^(l−1) (w^l)ᵀ + b^l and A^l = σ(Z^l), layer after layer.</summary>
     public void FeedForward()
     {

@@ -181,7 +181,7 @@ internal static class BenchCommand
         {
             int m = Math.Min(s.Batch, training.Count - start);
             long t0 = Stopwatch.GetTimestamp();
-            batch.Load(training, order.AsSpan(start, m));
+            batch.Load(training, order.AsSpan(start, m), next: order.AsSpan(start + m, Math.Min(s.Batch, training.Count - start - m)));
             long t1 = Stopwatch.GetTimestamp();
             batch.FeedForward();
             long t2 = Stopwatch.GetTimestamp();

@@ -15,6 +15,12 @@ public static partial class Gemm
     /// <summary>Depth (p) block for the broadcast kernels, so that the strip of B a column tile walks stays in L1.</summary>
     private const int DepthBlock = 256;
 
+    /// <summary>Width of a column block of the broadcast kernels, in two-vector tiles: 256 floats, so a depth block of B stays in L2.</summary>
+    private const int ColumnBlockTiles = 16;
+
+    /// <summary>Bytes of A (rows of activations) the forward kernel keeps in L2 at once (Zen 3 has 512 KB per core).</summary>
+    private const int ForwardBlockBytes = 192 * 1024;
+
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static Vector<T> MulAdd<T>(Vector<T> x, Vector<T> y, Vector<T> acc)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -50,23 +56,29 @@ public static partial class Gemm
         ref T biasRef = ref MemoryMarshal.GetReference(bias);
         bool hasBias = !bias.IsEmpty;
 
-        // Tile: 2 rows of A × 4 rows of B, 8 accumulators. j outer so the 4 rows of B stay in L1 while all rows of A pass.
+        // Tile: 2 rows of A × 4 rows of B, 8 accumulators. j outer so the 4 rows of B stay in L1 while a block of rows of A
+        // passes; the block (≤ ForwardBlockBytes of A) stays in L2 while all of B streams by once.
         // Edge tiles repeat a valid row (its result is computed and dropped) rather than running narrower kernels.
-        for (int j = colStart; j < colEnd; j += 4)
+        int rowBlock = Math.Max(2, ForwardBlockBytes / (k * Unsafe.SizeOf<T>()) & ~1);
+        for (int i0 = rowStart; i0 < rowEnd; i0 += rowBlock)
         {
-            int nj = Math.Min(4, colEnd - j);
-            ref T b0 = ref Unsafe.Add(ref bRef, (nint)j * k);
-            ref T b1 = ref Unsafe.Add(ref b0, nj > 1 ? k : 0);
-            ref T b2 = ref Unsafe.Add(ref b0, nj > 2 ? 2 * (nint)k : 0);
-            ref T b3 = ref Unsafe.Add(ref b0, nj > 3 ? 3 * (nint)k : 0);
-            for (int i = rowStart; i < rowEnd; i += 2)
+            int iEnd = Math.Min(rowEnd, i0 + rowBlock);
+            for (int j = colStart; j < colEnd; j += 4)
             {
-                int ni = Math.Min(2, rowEnd - i);
-                ref T a0 = ref Unsafe.Add(ref aRef, (nint)i * k);
-                ref T a1 = ref Unsafe.Add(ref a0, ni > 1 ? k : 0);
-                ref T c0 = ref Unsafe.Add(ref cRef, (nint)i * n + j);
-                DotTile2x4(ref a0, ref a1, ref b0, ref b1, ref b2, ref b3, k, rem, mask,
-                    ref c0, n, ni, nj, ref Unsafe.Add(ref biasRef, hasBias ? j : 0), hasBias);
+                int nj = Math.Min(4, colEnd - j);
+                ref T b0 = ref Unsafe.Add(ref bRef, (nint)j * k);
+                ref T b1 = ref Unsafe.Add(ref b0, nj > 1 ? k : 0);
+                ref T b2 = ref Unsafe.Add(ref b0, nj > 2 ? 2 * (nint)k : 0);
+                ref T b3 = ref Unsafe.Add(ref b0, nj > 3 ? 3 * (nint)k : 0);
+                for (int i = i0; i < iEnd; i += 2)
+                {
+                    int ni = Math.Min(2, iEnd - i);
+                    ref T a0 = ref Unsafe.Add(ref aRef, (nint)i * k);
+                    ref T a1 = ref Unsafe.Add(ref a0, ni > 1 ? k : 0);
+                    ref T c0 = ref Unsafe.Add(ref cRef, (nint)i * n + j);
+                    DotTile2x4(ref a0, ref a1, ref b0, ref b1, ref b2, ref b3, k, rem, mask,
+                        ref c0, n, ni, nj, ref Unsafe.Add(ref biasRef, hasBias ? j : 0), hasBias);
+                }
             }
         }
     }
@@ -153,32 +165,58 @@ public static partial class Gemm
             ref T bBlk = ref Unsafe.Add(ref bRef, (nint)p0 * ldb);
             if (cols >= 2 * w)
             {
-                int col = 0;
-                for (; col + 2 * w <= cols; col += 2 * w)
-                    BroadcastColumnTile(ref aBlk, aRow, aP, ref Unsafe.Add(ref bBlk, col), ldb, ref Unsafe.Add(ref cRef, col), ldc,
-                        rows, pc, alpha, blockBeta, wide: true, masked: false, Vector<T>.Zero, Vector<T>.Zero);
-                if (col < cols)
-                {
-                    // Overlapping last tile at cols − 2w; lanes before the remainder are final already and are blended back.
-                    int fresh = cols - col;
-                    BroadcastColumnTile(ref aBlk, aRow, aP, ref Unsafe.Add(ref bBlk, cols - 2 * w), ldb, ref Unsafe.Add(ref cRef, cols - 2 * w), ldc,
-                        rows, pc, alpha, blockBeta, wide: true, masked: true, TailMask<T>(2 * w - fresh), TailMask<T>(w - fresh));
-                }
+                BroadcastWide(ref aBlk, aRow, aP, ref bBlk, ldb, ref cRef, ldc, rows, cols, pc, alpha, blockBeta);
             }
             else
             {
                 BroadcastColumnTile(ref aBlk, aRow, aP, ref bBlk, ldb, ref cRef, ldc,
-                    rows, pc, alpha, blockBeta, wide: false, masked: false, Vector<T>.Zero, Vector<T>.Zero);
+                    rows, pc, alpha, blockBeta, masked: false, Vector<T>.Zero);
                 if (cols > w)
                     BroadcastColumnTile(ref aBlk, aRow, aP, ref Unsafe.Add(ref bBlk, cols - w), ldb, ref Unsafe.Add(ref cRef, cols - w), ldc,
-                        rows, pc, alpha, blockBeta, wide: false, masked: true, TailMask<T>(2 * w - cols), Vector<T>.Zero);
+                        rows, pc, alpha, blockBeta, masked: true, TailMask<T>(2 * w - cols));
             }
         }
     }
 
-    /// <summary>All rows of one column tile (one or two vectors wide), 4 rows at a time; the B strip stays in L1 across them.</summary>
+    /// <summary>
+    /// One depth block, cols ≥ 2 vectors: column blocks of <see cref="ColumnBlockTiles"/> two-vector tiles, and in each, 6 rows at a
+    /// time across the block. The block of B (depth × block) stays in L2 while every row passes, and C is walked row by row
+    /// (sequential, so the hardware prefetcher streams it) rather than down its columns.
+    /// </summary>
+    private static void BroadcastWide<T>(ref T a, int aRow, int aP, ref T b, int ldb, ref T c, int ldc, int rows, int cols, int depth, T alpha, T beta)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int tile = 2 * Vector<T>.Count;
+        int block = ColumnBlockTiles * tile;
+        for (int col0 = 0; col0 < cols; col0 += block)
+        {
+            int colEnd = Math.Min(col0 + block, cols);
+            for (int r = 0; r < rows; r += 6)
+            {
+                int nr = Math.Min(6, rows - r);
+                // Edge tiles repeat row r for the missing rows and drop their results.
+                nint o1 = nr > 1 ? aRow : 0, o2 = nr > 2 ? 2 * (nint)aRow : 0, o3 = nr > 3 ? 3 * (nint)aRow : 0;
+                nint o4 = nr > 4 ? 4 * (nint)aRow : 0, o5 = nr > 5 ? 5 * (nint)aRow : 0;
+                ref T ar = ref Unsafe.Add(ref a, (nint)r * aRow);
+                ref T cr = ref Unsafe.Add(ref c, (nint)r * ldc);
+                int col = col0;
+                for (; col + tile <= colEnd; col += tile)
+                    Tile6xV2(ref ar, o1, o2, o3, o4, o5, aP, ref Unsafe.Add(ref b, col), ldb, ref Unsafe.Add(ref cr, col), ldc, nr, depth,
+                        alpha, beta, masked: false, Vector<T>.Zero, Vector<T>.Zero);
+                if (col < colEnd)
+                {
+                    // Only in the last block: an overlapping tile at cols − 2w; lanes before the remainder are final already and are blended back.
+                    int fresh = colEnd - col;
+                    Tile6xV2(ref ar, o1, o2, o3, o4, o5, aP, ref Unsafe.Add(ref b, cols - tile), ldb, ref Unsafe.Add(ref cr, cols - tile), ldc, nr, depth,
+                        alpha, beta, masked: true, TailMask<T>(tile - fresh), TailMask<T>(tile / 2 - fresh));
+                }
+            }
+        }
+    }
+
+    /// <summary>All rows of one column tile one vector wide (matrices narrower than two vectors), 4 rows at a time.</summary>
     private static void BroadcastColumnTile<T>(ref T a, int aRow, int aP, ref T b, int ldb, ref T c, int ldc, int rows, int depth,
-        T alpha, T beta, bool wide, bool masked, Vector<T> mask0, Vector<T> mask1)
+        T alpha, T beta, bool masked, Vector<T> mask)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int r = 0; r < rows; r += 4)
@@ -188,20 +226,19 @@ public static partial class Gemm
             nint o1 = nr > 1 ? aRow : 0, o2 = nr > 2 ? 2 * (nint)aRow : 0, o3 = nr > 3 ? 3 * (nint)aRow : 0;
             ref T ar = ref Unsafe.Add(ref a, (nint)r * aRow);
             ref T cr = ref Unsafe.Add(ref c, (nint)r * ldc);
-            if (wide)
-                Tile4xV2(ref ar, o1, o2, o3, aP, ref b, ldb, ref cr, ldc, nr, depth, alpha, beta, masked, mask0, mask1);
-            else
-                Tile4xV1(ref ar, o1, o2, o3, aP, ref b, ldb, ref cr, ldc, nr, depth, alpha, beta, masked, mask0);
+            Tile4xV1(ref ar, o1, o2, o3, aP, ref b, ldb, ref cr, ldc, nr, depth, alpha, beta, masked, mask);
         }
     }
 
-    private static void Tile4xV2<T>(ref T a, nint o1, nint o2, nint o3, nint aP, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
+    /// <summary>6 rows × 2 vectors: 12 accumulators (enough independent FMAs to hide their latency), 2 loads of B and 6 broadcasts per step.</summary>
+    private static void Tile6xV2<T>(ref T a, nint o1, nint o2, nint o3, nint o4, nint o5, nint aP, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
         T alpha, T beta, bool masked, Vector<T> mask0, Vector<T> mask1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector<T>.Count;
         Vector<T> c00 = Vector<T>.Zero, c01 = Vector<T>.Zero, c10 = Vector<T>.Zero, c11 = Vector<T>.Zero;
         Vector<T> c20 = Vector<T>.Zero, c21 = Vector<T>.Zero, c30 = Vector<T>.Zero, c31 = Vector<T>.Zero;
+        Vector<T> c40 = Vector<T>.Zero, c41 = Vector<T>.Zero, c50 = Vector<T>.Zero, c51 = Vector<T>.Zero;
         ref T ap = ref a;
         ref T bp = ref b;
         for (int p = 0; p < depth; p++)
@@ -220,6 +257,12 @@ public static partial class Gemm
             x = new(Unsafe.Add(ref ap, o3));
             c30 = MulAdd(x, y0, c30);
             c31 = MulAdd(x, y1, c31);
+            x = new(Unsafe.Add(ref ap, o4));
+            c40 = MulAdd(x, y0, c40);
+            c41 = MulAdd(x, y1, c41);
+            x = new(Unsafe.Add(ref ap, o5));
+            c50 = MulAdd(x, y0, c50);
+            c51 = MulAdd(x, y1, c51);
             ap = ref Unsafe.Add(ref ap, aP);
             bp = ref Unsafe.Add(ref bp, ldb);
         }
@@ -243,6 +286,16 @@ public static partial class Gemm
         {
             StoreAcc(ref Unsafe.Add(ref c, 3 * ldc), c30, va, vb, readC, masked, mask0);
             StoreAcc(ref Unsafe.Add(ref cw, 3 * ldc), c31, va, vb, readC, masked, mask1);
+        }
+        if (nr > 4)
+        {
+            StoreAcc(ref Unsafe.Add(ref c, 4 * ldc), c40, va, vb, readC, masked, mask0);
+            StoreAcc(ref Unsafe.Add(ref cw, 4 * ldc), c41, va, vb, readC, masked, mask1);
+        }
+        if (nr > 5)
+        {
+            StoreAcc(ref Unsafe.Add(ref c, 5 * ldc), c50, va, vb, readC, masked, mask0);
+            StoreAcc(ref Unsafe.Add(ref cw, 5 * ldc), c51, va, vb, readC, masked, mask1);
         }
     }
 

@@ -3,10 +3,9 @@ using System.Numerics;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// The <see cref="Gemm"/> products of backprop, split across the threads of a <see cref="ComputeContext"/> by
-/// output neurons: thread p always gets the same block of weight rows (forward and update) and of δ columns
-/// (BP2), so a thread updates the weights it read, and the split depends only on the shape and the thread
-/// count. Each output element is computed by the same instructions whatever the split, so the results equal
+/// The <see cref="Gemm"/> products of backprop, split across the threads of a <see cref="ComputeContext"/>:
+/// the forward product by neurons (rows of w), BP2 by columns of δ, the update by columns of w. Thread p always
+/// gets the same block, and the split depends only on the shape and the thread count. Each output element is computed by the same instructions whatever the split, so the results equal
 /// the single-threaded ones. Products too small to repay the hand-off run on the calling thread.
 /// Allocation-free after construction.
 /// </summary>
@@ -29,7 +28,9 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public void MultiplyTransposedAddBias(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k)
     {
         GemmChecks.MultiplyTransposedAddBias(a.Span, b.Span, bias.Span, c.Span, m, n, k);
-        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, align: 8);
+        // Every neuron's dot product is the same instructions wherever its tile starts, so the split need only keep the
+        // parts even (30 neurons: 14 and 16, not 8 and 22).
+        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: 2);
     }
 
     /// <summary>As <see cref="Gemm.Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, split by columns of C (neurons of the layer below).</summary>
@@ -37,22 +38,28 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         GemmChecks.Multiply(a.Span, b.Span, c.Span, m, n, k);
         // Blocks of two vectors keep every block on the SIMD path, so the split cannot change a result.
-        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, align: 2 * Math.Max(1, Vector<T>.Count));
+        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: n, align: 2 * Math.Max(1, Vector<T>.Count));
     }
 
-    /// <summary>As <see cref="Gemm.MultiplyTransposedAAccumulate{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, T, T)"/>, split by rows of C (neurons).</summary>
+    /// <summary>
+    /// As <see cref="Gemm.MultiplyTransposedAAccumulate{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, T, T)"/>, split by
+    /// columns of C (inputs of the neurons): a layer has few neurons (30) and many inputs (784), and the kernel's 6-row tiles
+    /// would split 30 rows unevenly, while 784 columns split into equal halves of whole tiles.
+    /// </summary>
     public void MultiplyTransposedAAccumulate(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k, T alpha, T beta)
     {
         GemmChecks.MultiplyTransposedAAccumulate(a.Span, b.Span, c.Span, m, n, k);
-        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, align: 4);
+        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, count: k, align: 2 * Math.Max(1, Vector<T>.Count));
     }
 
-    private void Run(Operation op, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k, T alpha, T beta, int align)
+    // count: the dimension the parts split (n or k); align: parts start at multiples of it, so that each part's tiles
+    // compute exactly what the single-threaded kernel does.
+    private void Run(Operation op, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k, T alpha, T beta, int count, int align)
     {
         int parts = Context.Threads;
         var w = _work;
-        (w.Op, w.A, w.B, w.Bias, w.C, w.M, w.N, w.K, w.Alpha, w.Beta, w.Align) = (op, a, b, bias, c, m, n, k, alpha, beta, align);
-        if (parts == 1 || (long)m * n * k < MinParallelWork || n / align < parts)
+        (w.Op, w.A, w.B, w.Bias, w.C, w.M, w.N, w.K, w.Alpha, w.Beta, w.Count, w.Align) = (op, a, b, bias, c, m, n, k, alpha, beta, count, align);
+        if (parts == 1 || (long)m * n * k < MinParallelWork || count / align < parts)
             w.Execute(0, 1);
         else
             Context.Run(w);
@@ -67,12 +74,12 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
         public Operation Op;
         public ReadOnlyMemory<T> A, B, Bias;
         public Memory<T> C;
-        public int M, N, K, Align;
+        public int M, N, K, Count, Align;
         public T Alpha, Beta;
 
         public override void Execute(int part, int parts)
         {
-            var (start, end) = ComputeContext.Partition(N, part, parts, Align);
+            var (start, end) = ComputeContext.Partition(Count, part, parts, Align);
             switch (Op)
             {
                 case Operation.Forward:
@@ -82,7 +89,7 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
                     Gemm.MultiplyColumns(A.Span, B.Span, C.Span, M, N, K, start, end);
                     break;
                 case Operation.TransposedAAccumulate:
-                    Gemm.TransposedACore(A.Span, B.Span, C.Span, M, N, K, Alpha, Beta, start, end);
+                    Gemm.TransposedAColumns(A.Span, B.Span, C.Span, M, N, K, Alpha, Beta, start, end);
                     break;
             }
         }

@@ -137,7 +137,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
             if (start > 0) cancellation.ThrowIfCancellationRequested();
             int m = Math.Min(MiniBatchSize, n - start);
-            Step(training, _order.AsSpan(start, m));
+            Step(training, _order.AsSpan(start, m), next: _order.AsSpan(start + m, Math.Min(MiniBatchSize, n - start - m)));
             if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))
                 throw new TrainingDivergedException(null, start / MiniBatchSize, "the output error δ^L");
             _position = start + m;
@@ -150,9 +150,12 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// One update from the examples <paramref name="indices"/> of <paramref name="data"/>: backprop over the
     /// batch (through dropout masks if on), then the optimiser's step (regularised with n = data.Count).
     /// </summary>
-    public void Step(Dataset data, ReadOnlySpan<int> indices)
+    public void Step(Dataset data, ReadOnlySpan<int> indices) => Step(data, indices, default);
+
+    // next: the examples of the following step, fetched into the cache meanwhile.
+    private void Step(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
     {
-        _batch.Load(data, indices);
+        _batch.Load(data, indices, next);
         if (_dropout is null)
         {
             _batch.FeedForward();

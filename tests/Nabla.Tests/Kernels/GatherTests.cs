@@ -28,6 +28,16 @@ public class GatherTests
     }
 
     [Fact]
+    public void PrefetchIsOnlyAHintThatSkipsIndicesOutsideTheDataAndChangesNothing()
+    {
+        float[] before = Source.ToArray();
+        Gather.Prefetch(Source, 3, [4, 0, -1, 5, int.MaxValue]);
+        Gather.Prefetch(Source, 3, []);
+        Gather.Prefetch([], 3, [0]);
+        Assert.Equal(before, Source);
+    }
+
+    [Fact]
     public void OneHotSetsOneEntryPerRowAndClearsTheRest()
     {
         byte[] labels = [2, 0, 1];
