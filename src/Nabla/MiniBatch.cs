@@ -17,6 +17,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     private readonly T[][] _delta;  // δ^l for l = 1…L
     private readonly T[] _y;        // targets, Capacity × n_L
     private readonly ParallelGemm<T> _gemm;
+    private readonly float[] _pixelScratch; // one input row, when pixels become inputs of a type other than float
 
     public Network<T> Network { get; }
     /// <summary>The most examples a batch can hold.</summary>
@@ -36,6 +37,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         Network = network;
         Capacity = capacity;
         _gemm = new ParallelGemm<T>(context ?? ComputeContext.Serial);
+        _pixelScratch = typeof(T) == typeof(float) ? [] : new float[network.Sizes[0]];
         _a = network.Sizes.Select(n => new T[capacity * n]).ToArray();
         _z = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
         _delta = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
@@ -72,7 +74,8 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         if (data.ClassCount > Sizes[L])
             throw new NablaException($"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons");
         Resize(indices.Length);
-        Gather.Rows(data.Inputs, Sizes[0], indices, Activation(0));
+        if (data.Pixels is { } pixels) Gather.RowsFromPixels(pixels, Sizes[0], indices, Activation(0), _pixelScratch);
+        else Gather.Rows(data.Inputs, Sizes[0], indices, Activation(0));
         Gather.OneHot(data.Labels, indices, Targets, Sizes[L]);
     }
 
@@ -83,7 +86,8 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     public void Load(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
     {
         Load(data, indices);
-        Gather.Prefetch(data.Inputs, Sizes[0], next);
+        if (data.Pixels is { } pixels) Gather.Prefetch<byte>(pixels, Sizes[0], next);
+        else Gather.Prefetch<float>(data.Inputs, Sizes[0], next);
     }
 
     /// <summary>Eq. 25 for the whole batch: Z^l = A^(l−1) (w^l)ᵀ + b^l and A^l = σ(Z^l), layer after layer.</summary>

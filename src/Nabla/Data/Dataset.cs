@@ -1,4 +1,4 @@
-using System.Numerics.Tensors;
+using Nabla.Kernels;
 
 namespace Nabla.Data;
 
@@ -11,8 +11,16 @@ public sealed class Dataset
     /// <summary>Number of classes of (Fashion-)MNIST.</summary>
     public const int MnistClassCount = 10;
 
+    private float[]? _inputs;
+    private readonly byte[]? _pixels;
+
     /// <summary>All inputs, example after example: example i is <c>Inputs[i*InputSize .. (i+1)*InputSize]</c>.</summary>
-    public float[] Inputs { get; }
+    /// <remarks>A data set read from IDX files keeps its 8-bit pixels (a quarter of the memory, and of the memory traffic
+    /// when training gathers mini-batches from them) and makes these floats, pixel / 255f, only when first asked.</remarks>
+    public float[] Inputs => _inputs ??= PixelsToInputs(_pixels!);
+
+    /// <summary>The 8-bit pixels behind <see cref="Inputs"/> (input = pixel / 255f), when the data came from images; else null.</summary>
+    internal byte[]? Pixels => _pixels;
     /// <summary>The class of each example, each below <see cref="ClassCount"/>.</summary>
     public byte[] Labels { get; }
     public int Count { get; }
@@ -24,23 +32,46 @@ public sealed class Dataset
     public Dataset(float[] inputs, byte[] labels, int inputSize, int classCount = MnistClassCount)
     {
         ArgumentNullException.ThrowIfNull(inputs);
+        Check(inputs.Length, "floats", labels, inputSize, classCount);
+        _inputs = inputs;
+        Labels = labels;
+        Count = labels.Length;
+        InputSize = inputSize;
+        ClassCount = classCount;
+    }
+
+    /// <summary>Wraps 8-bit pixels (input = pixel / 255f) and their labels, checked like the public constructor.</summary>
+    internal Dataset(byte[] pixels, byte[] labels, int inputSize, int classCount = MnistClassCount)
+    {
+        ArgumentNullException.ThrowIfNull(pixels);
+        Check(pixels.Length, "pixels", labels, inputSize, classCount);
+        _pixels = pixels;
+        Labels = labels;
+        Count = labels.Length;
+        InputSize = inputSize;
+        ClassCount = classCount;
+    }
+
+    private static void Check(long values, string unit, byte[] labels, int inputSize, int classCount)
+    {
         ArgumentNullException.ThrowIfNull(labels);
         if (inputSize <= 0)
             throw new NablaException($"Dataset: the input size must be positive, not {inputSize}.");
         if (classCount is <= 0 or > 256)
             throw new NablaException($"Dataset: the class count must be between 1 and 256, not {classCount}.");
-        if ((long)labels.Length * inputSize != inputs.Length)
+        if ((long)labels.Length * inputSize != values)
             throw new NablaException(
-                $"Dataset: {labels.Length} labels need {(long)labels.Length * inputSize} inputs of size {inputSize}, but there are {inputs.Length} floats.");
+                $"Dataset: {labels.Length} labels need {(long)labels.Length * inputSize} inputs of size {inputSize}, but there are {values} {unit}.");
         int bad = FirstLabelOutOfRange(labels, classCount);
         if (bad >= 0)
             throw new NablaException($"Dataset: the label of example {bad} is {labels[bad]}, not a class 0..{classCount - 1}.");
+    }
 
-        Inputs = inputs;
-        Labels = labels;
-        Count = labels.Length;
-        InputSize = inputSize;
-        ClassCount = classCount;
+    private static float[] PixelsToInputs(byte[] pixels)
+    {
+        var inputs = GC.AllocateUninitializedArray<float>(pixels.Length);
+        Gather.PixelsToInputs(pixels, inputs);
+        return inputs;
     }
 
     /// <summary>The input vector of example <paramref name="index"/>.</summary>
@@ -56,11 +87,10 @@ public sealed class Dataset
     {
         if (start < 0 || count < 0 || (long)start + count > Count)
             throw new NablaException($"Dataset: cannot take {count} examples from {start}; there are {Count}.");
-        return new Dataset(
-            Inputs.AsSpan(start * InputSize, count * InputSize).ToArray(),
-            Labels.AsSpan(start, count).ToArray(),
-            InputSize,
-            ClassCount);
+        var labels = Labels.AsSpan(start, count).ToArray();
+        return _pixels is not null
+            ? new Dataset(_pixels.AsSpan(start * InputSize, count * InputSize).ToArray(), labels, InputSize, ClassCount)
+            : new Dataset(Inputs.AsSpan(start * InputSize, count * InputSize).ToArray(), labels, InputSize, ClassCount);
     }
 
     /// <summary>
@@ -91,16 +121,15 @@ public sealed class Dataset
 
     /// <summary>
     /// Builds a dataset from examples <paramref name="start"/> .. start + count − 1 of already checked pixels and
-    /// labels, converting only those pixels (so splitting a large file does not hold two float copies of it).
+    /// labels, keeping the 8-bit pixels (inputs pixel / 255f are made from them where needed).
     /// </summary>
     internal static Dataset FromPixels(IdxImages images, byte[] labels, int start, int count)
     {
         int inputSize = images.Rows * images.Columns;
-        var pixels = images.Pixels.AsSpan(start * inputSize, count * inputSize);
-        var inputs = GC.AllocateUninitializedArray<float>(pixels.Length);
-        TensorPrimitives.ConvertChecked<byte, float>(pixels, inputs);
-        TensorPrimitives.Divide(inputs, 255f, inputs);
-        return new Dataset(inputs, labels.AsSpan(start, count).ToArray(), inputSize);
+        var pixels = start == 0 && count * inputSize == images.Pixels.Length
+            ? images.Pixels
+            : images.Pixels.AsSpan(start * inputSize, count * inputSize).ToArray();
+        return new Dataset(pixels, labels.AsSpan(start, count).ToArray(), inputSize);
     }
 
     private static int FirstLabelOutOfRange(ReadOnlySpan<byte> labels, int classCount)

@@ -33,26 +33,65 @@ public static class Gather
         }
     }
 
+    /// <summary>input = pixel / 255f, in [0, 1]: how 8-bit images become inputs, in one place.</summary>
+    public static void PixelsToInputs(ReadOnlySpan<byte> pixels, Span<float> inputs)
+    {
+        TensorPrimitives.ConvertChecked<byte, float>(pixels, inputs);
+        TensorPrimitives.Divide(inputs, 255f, inputs);
+    }
+
+    /// <summary>
+    /// As <see cref="Rows{T}"/> for a data set kept as 8-bit pixels: row i of <paramref name="destination"/> = row
+    /// <c>indices[i]</c> of <paramref name="pixels"/> divided by 255. <paramref name="scratch"/> (<paramref name="width"/>
+    /// floats) is needed only when T is not float.
+    /// </summary>
+    public static void RowsFromPixels<T>(ReadOnlySpan<byte> pixels, int width, ReadOnlySpan<int> indices, Span<T> destination, Span<float> scratch)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        if (destination.Length != indices.Length * width)
+            throw new ArgumentException($"destination has length {destination.Length}; expected {indices.Length} rows × {width}", nameof(destination));
+        if (typeof(T) != typeof(float) && scratch.Length < width)
+            throw new ArgumentException($"scratch has length {scratch.Length}; a row needs {width}", nameof(scratch));
+        int rows = pixels.Length / width;
+        for (int i = 0; i < indices.Length; i++)
+        {
+            int row = indices[i];
+            if ((uint)row >= (uint)rows)
+                throw new ArgumentOutOfRangeException(nameof(indices), row, $"index {i} names example {row}; there are {rows}");
+            var from = pixels.Slice(row * width, width);
+            var to = destination.Slice(i * width, width);
+            if (typeof(T) == typeof(float))
+                PixelsToInputs(from, MemoryMarshal.Cast<T, float>(to));
+            else
+            {
+                PixelsToInputs(from, scratch[..width]);
+                TensorPrimitives.ConvertTruncating<float, T>(scratch[..width], to);
+            }
+        }
+    }
+
     /// <summary>
     /// Asks the cache for the rows <c>indices[i]</c> of <paramref name="source"/> without waiting for them, so that a later
     /// <see cref="Rows{T}"/> of the next mini-batch finds them there instead of waiting on memory for ten scattered rows.
     /// A hint only: indices outside the data are skipped, and it does nothing where the CPU has no prefetch instruction.
     /// The rows go to L2, not L1: ten rows (31 KB) would fill the L1 that the current batch's products are using.
     /// </summary>
-    public static unsafe void Prefetch(ReadOnlySpan<float> source, int width, ReadOnlySpan<int> indices)
+    public static unsafe void Prefetch<TElement>(ReadOnlySpan<TElement> source, int width, ReadOnlySpan<int> indices)
+        where TElement : unmanaged
     {
         if (!Sse.IsSupported || width < 1)
             return;
         int rows = source.Length / width;
-        const int LineFloats = 64 / sizeof(float);
-        fixed (float* start = source)
+        int lineElements = Math.Max(1, 64 / sizeof(TElement));
+        fixed (TElement* start = source)
         {
             foreach (int row in indices)
             {
                 if ((uint)row >= (uint)rows)
                     continue;
-                float* first = start + (nint)row * width;
-                for (int offset = 0; offset < width; offset += LineFloats)
+                TElement* first = start + (nint)row * width;
+                for (int offset = 0; offset < width; offset += lineElements)
                     Sse.Prefetch1(first + offset);
                 Sse.Prefetch1(first + width - 1); // the last line, when the row does not start on a line boundary
             }

@@ -28,12 +28,48 @@ public class GatherTests
     }
 
     [Fact]
+    public void RowsFromPixelsGivesExactlyTheInputsPixelOver255()
+    {
+        // Every byte value, in rows of 7 (so vector tails are exercised), against the scalar definition.
+        byte[] pixels = Enumerable.Range(0, 259).Select(i => (byte)(i % 256)).ToArray()[..252];
+        int[] rows = [35, 0, 17, 17, 2];
+        var f = new float[rows.Length * 7];
+        Gather.RowsFromPixels<float>(pixels, 7, rows, f, []);
+        var d = new double[rows.Length * 7];
+        Gather.RowsFromPixels<double>(pixels, 7, rows, d, new float[7]);
+        for (int i = 0; i < rows.Length; i++)
+            for (int k = 0; k < 7; k++)
+            {
+                float expected = pixels[rows[i] * 7 + k] / 255f;
+                Assert.Equal(expected, f[i * 7 + k]);
+                Assert.Equal((double)expected, d[i * 7 + k]);
+            }
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gather.RowsFromPixels<float>(pixels, 7, [36], new float[7], []));
+        Assert.Throws<ArgumentException>(() => Gather.RowsFromPixels<double>(pixels, 7, [1], new double[7], new float[6]));
+    }
+
+    [Fact]
+    public void A_data_set_read_from_images_trains_exactly_like_the_same_data_as_floats()
+    {
+        var images = Dataset.FromIdx(TestFiles.Sample("t10k-images-idx3-ubyte.gz"), TestFiles.Sample("t10k-labels-idx1-ubyte.gz")).Slice(0, 300);
+        Assert.NotNull(images.Pixels);
+        var floats = new Dataset((float[])images.Inputs.Clone(), images.Labels, images.InputSize);
+        float[] Train(Dataset data)
+        {
+            var net = new Network<float>([784, 12, 10], seed: 3);
+            new Sgd<float>(net, Cost.Quadratic, 3f, 10, seed: 4).Train(data, epochs: 2);
+            return net.Weights[1].Data;
+        }
+        Assert.Equal(Train(floats), Train(images));
+    }
+
+    [Fact]
     public void PrefetchIsOnlyAHintThatSkipsIndicesOutsideTheDataAndChangesNothing()
     {
         float[] before = Source.ToArray();
         Gather.Prefetch(Source, 3, [4, 0, -1, 5, int.MaxValue]);
         Gather.Prefetch(Source, 3, []);
-        Gather.Prefetch([], 3, [0]);
+        Gather.Prefetch<float>([], 3, [0]);
         Assert.Equal(before, Source);
     }
 
