@@ -48,12 +48,21 @@ internal static class BenchCommand
         return command;
     }
 
-    /// <summary>
-    /// --threads, shared with `train`. The default is 1: on the shared 2-core test machine a second thread did not
-    /// measure reliably faster (its core was busy with other work), so one thread is the safe choice.
-    /// </summary>
+    /// <summary>--threads, shared with `train`: 0 (the default) lets <see cref="ComputeContext.ThreadsFor"/> choose by the size of a step.</summary>
     public static Option<int> ThreadsOption() =>
-        new("--threads") { Description = "Threads for the matrix products (the split is fixed, so a thread count gives the same weights every run)", DefaultValueFactory = _ => 1 };
+        new("--threads")
+        {
+            Description = "Threads for the matrix products; 0 chooses: all cores when a step's products are large (e.g. [784,1000,1000,10], m = 100), else 1. " +
+                          "The split is fixed, so a thread count gives the same weights every run",
+            DefaultValueFactory = _ => 0,
+        };
+
+    /// <summary>The thread count to use: <paramref name="requested"/>, or the choice for this network and batch when it is 0.</summary>
+    public static int ResolveThreads(int requested, IReadOnlyList<int> sizes, int batch)
+    {
+        if (requested is < 0 or > 64) throw new CliException($"--threads: must be 0 (choose) or 1 to 64, got {requested}", ExitCodes.InvalidArguments);
+        return requested == 0 ? ComputeContext.ThreadsFor(sizes, batch) : requested;
+    }
 
     /// <summary>FLOP per example as in the peers' RESULTS.md: forward w·a and the weight gradient δaᵀ for every layer, wᵀδ for every layer but the first.</summary>
     public static double FlopPerExample(IReadOnlyList<int> sizes)
@@ -68,7 +77,7 @@ internal static class BenchCommand
     {
         if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
         if (s.Epochs < 1) throw new CliException($"--epochs: must be at least 1, got {s.Epochs}", ExitCodes.InvalidArguments);
-        if (s.Threads is < 1 or > 64) throw new CliException($"--threads: must be 1 to 64, got {s.Threads}", ExitCodes.InvalidArguments);
+        s = s with { Threads = ResolveThreads(s.Threads, s.Layers, s.Batch) };
         if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
         if (!(s.PeakGflops > 0)) throw new CliException($"--peak-gflops: must be positive, got {s.PeakGflops}", ExitCodes.InvalidArguments);
 

@@ -13,7 +13,7 @@ internal static class TrainCommand
     private sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
         double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision)
     {
-        public int Threads { get; init; } = 1;
+        public int Threads { get; init; }
         public bool Diagnostics { get; init; }
         public string? Plot { get; init; }
         public Regularization Regularization { get; init; }
@@ -199,7 +199,7 @@ internal static class TrainCommand
         if (s.Epochs < 0) throw new CliException($"--epochs: must be 0 or more, got {s.Epochs}", ExitCodes.InvalidArguments);
         if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
         if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
-        if (s.Threads is < 1 or > 64) throw new CliException($"--threads: must be 1 to 64, got {s.Threads}", ExitCodes.InvalidArguments);
+        s = s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
         if (s.Out is not null) CheckWritable(s.Out);

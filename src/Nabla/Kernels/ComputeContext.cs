@@ -47,6 +47,19 @@ public sealed class ComputeContext : IDisposable
     }
 
     /// <summary>
+    /// How many threads pay for training <paramref name="sizes"/> with mini-batches of <paramref name="batch"/>: every core
+    /// when a step's products are large (each thread then works milliseconds between meetings), else 1. Measured on a
+    /// 2-core machine: [784,1000,1000,10] at m = 100 (179 M multiply-adds a step) ran 1.5× faster on two threads, while
+    /// [784,30,10] at m = 10 (0.24 M) only waited on the meetings.
+    /// </summary>
+    public static int ThreadsFor(IReadOnlyList<int> sizes, int batch)
+    {
+        long multiplyAdds = 0;
+        for (int l = 1; l < sizes.Count; l++) multiplyAdds += (long)sizes[l] * sizes[l - 1];
+        return multiplyAdds * batch >= 10_000_000 ? Math.Clamp(Environment.ProcessorCount, 1, 64) : 1;
+    }
+
+    /// <summary>
     /// Part <paramref name="part"/> of [0, <paramref name="count"/>) cut into <paramref name="parts"/>: whole
     /// multiples of <paramref name="align"/> shared out evenly, the remainder to the last part.
     /// </summary>
