@@ -30,21 +30,17 @@ public sealed class Dataset
     /// <summary>Wraps (does not copy) the arrays after checking that they agree and every label is a valid class.</summary>
     /// <exception cref="NablaException">Sizes disagree or a label is out of range; the message names the example.</exception>
     public Dataset(float[] inputs, byte[] labels, int inputSize, int classCount = MnistClassCount)
-    {
-        ArgumentNullException.ThrowIfNull(inputs);
-        Check(inputs.Length, "floats", labels, inputSize, classCount);
-        _inputs = inputs;
-        Labels = labels;
-        Count = labels.Length;
-        InputSize = inputSize;
-        ClassCount = classCount;
-    }
+        : this(inputs, null, labels, inputSize, classCount) { }
 
     /// <summary>Wraps 8-bit pixels (input = pixel / 255f) and their labels, checked like the public constructor.</summary>
     internal Dataset(byte[] pixels, byte[] labels, int inputSize, int classCount = MnistClassCount)
+        : this(null, pixels, labels, inputSize, classCount) { }
+
+    private Dataset(float[]? inputs, byte[]? pixels, byte[] labels, int inputSize, int classCount)
     {
-        ArgumentNullException.ThrowIfNull(pixels);
-        Check(pixels.Length, "pixels", labels, inputSize, classCount);
+        if (inputs is null) ArgumentNullException.ThrowIfNull(pixels);
+        Check(inputs?.Length ?? pixels!.Length, inputs is null ? "pixels" : "floats", labels, inputSize, classCount);
+        _inputs = inputs;
         _pixels = pixels;
         Labels = labels;
         Count = labels.Length;
