@@ -83,58 +83,6 @@ public static partial class Gemm
         }
     }
 
-    // ---------------------------------------------------------------- forward, large: C = A·Bᵀ + bias on packed panels of Bᵀ
-
-    /// <summary>
-    /// Columns [colStart, colEnd) (whole panels) of the forward product through the broadcast kernel: for each panel of
-    /// <see cref="ForwardPanelWidth{T}"/> neurons and each depth block, Bᵀ[p0.., j..j+panel] is copied into a contiguous
-    /// scratch (on the stack: no allocation) that then serves every row of A, C[i, j..] += A[i, p] · panel[p, ..].
-    /// Each element's sum runs over p in the same order wherever its panel starts, so a split across threads changes nothing.
-    /// </summary>
-    private static void ForwardPacked<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd, int colStart, int colEnd)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        int tile = ForwardPanelWidth<T>();
-        Span<T> panel = stackalloc T[DepthBlock * tile];
-        ref T pRef = ref MemoryMarshal.GetReference(panel);
-        ref T aRef = ref MemoryMarshal.GetReference(a);
-        ref T bRef = ref MemoryMarshal.GetReference(b);
-        ref T cRef = ref MemoryMarshal.GetReference(c);
-        bool hasBias = !bias.IsEmpty;
-        for (int j = colStart; j < colEnd; j += tile)
-        {
-            if (hasBias)
-                for (int i = rowStart; i < rowEnd; i++)
-                    bias.Slice(j, tile).CopyTo(c.Slice(i * n + j, tile));
-            // Equal depth blocks of at most DepthBlock (784 = 4 × 196, not 3 × 256 + 16): a short last block would pay a
-            // whole pass over C for little work.
-            int depthBlock = (k + (k + DepthBlock - 1) / DepthBlock - 1) / ((k + DepthBlock - 1) / DepthBlock);
-            for (int p0 = 0; p0 < k; p0 += depthBlock)
-            {
-                int pc = Math.Min(depthBlock, k - p0);
-                ref T bPanel = ref Unsafe.Add(ref bRef, (nint)j * k + p0);
-                for (int p = 0; p < pc; p++)
-                {
-                    ref T dst = ref Unsafe.Add(ref pRef, p * tile);
-                    ref T src = ref Unsafe.Add(ref bPanel, p);
-                    for (int jj = 0; jj < tile; jj++)
-                        Unsafe.Add(ref dst, jj) = Unsafe.Add(ref src, (nint)jj * k);
-                }
-                // With a bias, C starts as the bias; without, the first depth block writes C without reading it.
-                T beta = hasBias || p0 > 0 ? T.One : T.Zero;
-                for (int i = rowStart; i < rowEnd; i += 6)
-                {
-                    int nr = Math.Min(6, rowEnd - i);
-                    // Edge tiles repeat row i for the missing rows and drop their results.
-                    nint o1 = nr > 1 ? k : 0, o2 = nr > 2 ? 2 * (nint)k : 0, o3 = nr > 3 ? 3 * (nint)k : 0;
-                    nint o4 = nr > 4 ? 4 * (nint)k : 0, o5 = nr > 5 ? 5 * (nint)k : 0;
-                    Tile6xV2(ref Unsafe.Add(ref aRef, (nint)i * k + p0), o1, o2, o3, o4, o5, 1, ref pRef, tile,
-                        ref Unsafe.Add(ref cRef, (nint)i * n + j), n, nr, pc, T.One, beta, masked: false, Vector<T>.Zero, Vector<T>.Zero);
-                }
-            }
-        }
-    }
-
     private static void DotTile2x4<T>(ref T a0, ref T a1, ref T b0, ref T b1, ref T b2, ref T b3, int k, int rem, Vector<T> mask,
         ref T c, int ldc, int ni, int nj, ref T bias, bool hasBias)
         where T : unmanaged, IFloatingPointIeee754<T>

@@ -96,32 +96,10 @@ public static partial class Gemm
         if (rowEnd <= rowStart || colEnd <= colStart)
             return;
         if (IsVectorized<T>() && k >= Vector<T>.Count)
-        {
-            // Large products pack panels of Bᵀ for the broadcast kernel, in whole panels from column 0 (the parallel split
-            // keeps to them, see ForwardPanelWidth); the columns past the last whole panel take the dot-product kernel.
-            int packedEnd = colStart;
-            if (IsPackedForward<T>(rowEnd - rowStart, n, k))
-            {
-                int panel = ForwardPanelWidth<T>();
-                packedEnd = colStart + (colEnd - colStart) / panel * panel;
-                ForwardPacked(a, b, bias, c, n, k, rowStart, rowEnd, colStart, packedEnd);
-            }
-            if (packedEnd < colEnd)
-                ForwardSimd(a, b, bias, c, n, k, rowStart, rowEnd, packedEnd, colEnd);
-        }
+            ForwardSimd(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
         else
             ForwardScalar(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
     }
-
-    /// <summary>Multiply-adds from which the forward product packs Bᵀ: below it the packing costs more than the broadcast kernel saves.</summary>
-    internal const long PackedForwardWork = 2_000_000;
-
-    /// <summary>True when the forward product of <paramref name="m"/> rows runs on packed panels of Bᵀ (see <see cref="ForwardPanelWidth{T}"/>).</summary>
-    internal static bool IsPackedForward<T>(int m, int n, int k) where T : unmanaged
-        => IsVectorized<T>() && (long)m * n * k >= PackedForwardWork && m >= 6 && k >= Vector<T>.Count;
-
-    /// <summary>Neurons per packed panel of Bᵀ: one two-vector tile of the broadcast kernel.</summary>
-    internal static int ForwardPanelWidth<T>() where T : unmanaged => 2 * Vector<T>.Count;
 
     private static void MultiplyCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int n, int k, int rowStart, int rowEnd)
         where T : unmanaged, IFloatingPointIeee754<T>

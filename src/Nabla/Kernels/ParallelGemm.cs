@@ -29,9 +29,8 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         GemmChecks.MultiplyTransposedAddBias(a.Span, b.Span, bias.Span, c.Span, m, n, k);
         // Every neuron's dot product is the same instructions wherever its tile starts, so the split need only keep the
-        // parts even (30 neurons: 14 and 16, not 8 and 22). Packed products split at whole panels, as the single thread cuts them.
-        int align = Gemm.IsPackedForward<T>(m, n, k) ? Gemm.ForwardPanelWidth<T>() : 2;
-        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: align);
+        // parts even (30 neurons: 14 and 16, not 8 and 22).
+        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: 2);
     }
 
     /// <summary>As <see cref="Gemm.Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, split by columns of C (neurons of the layer below).</summary>

@@ -27,16 +27,16 @@ public class GemmTests
                     yield return [m, n, k];
             }
         }
-        foreach (var t in new[] { (10, 30, 784), (10, 10, 30), (10, 100, 784), (10, 10, 100), (100, 33, 784), (13, 260, 5), (5, 13, 260), (70, 40, 1000), (0, 5, 7), (5, 0, 7), (5, 7, 0), (1, 1, 1) }.Concat(PackedForwardShapes))
+        foreach (var t in new[] { (10, 30, 784), (10, 10, 30), (10, 100, 784), (10, 10, 100), (100, 33, 784), (13, 260, 5), (5, 13, 260), (70, 40, 1000), (0, 5, 7), (5, 0, 7), (5, 7, 0), (1, 1, 1) }.Concat(LargeShapes))
             if (seen.Add(t))
                 yield return [t.Item1, t.Item2, t.Item3];
     }
 
     /// <summary>
-    /// Shapes over the packed-forward threshold (2 M multiply-adds) whose depth straddles the 256-deep blocks (255, 256, 257, 513)
-    /// and whose width leaves every remainder against 16- and 8-wide panels (79, 80, 83, 129, 177, 561), m leaving 1, 4 or 5 rows of a 6-row tile.
+    /// Shapes of over 2 M multiply-adds whose depth straddles the kernels' 256-deep blocks (255, 256, 257, 513) and whose width
+    /// leaves every remainder against 16- and 8-wide tiles (79, 80, 83, 129, 177, 561), m leaving 1, 4 or 5 rows of a 6-row tile.
     /// </summary>
-    internal static readonly (int, int, int)[] PackedForwardShapes =
+    internal static readonly (int, int, int)[] LargeShapes =
         [(100, 79, 257), (100, 80, 257), (61, 129, 256), (97, 83, 255), (40, 100, 513), (23, 177, 513), (7, 561, 513)];
 
     [Fact]
