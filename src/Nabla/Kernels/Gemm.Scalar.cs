@@ -42,14 +42,10 @@ public static partial class Gemm
     private static void BroadcastScalar<T>(ReadOnlySpan<T> a, int aRow, int aP, ReadOnlySpan<T> b, int ldb, Span<T> c, int ldc, int rows, int cols, int depth, T alpha, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
+        ScaleRows(c, ldc, rows, cols, beta);
         for (int r = 0; r < rows; r++)
         {
             Span<T> cr = c.Slice(r * ldc, cols);
-            if (beta == T.Zero)
-                cr.Clear();
-            else if (beta != T.One)
-                foreach (ref T x in cr)
-                    x *= beta;
             for (int p = 0; p < depth; p++)
             {
                 T s = alpha * a[r * aRow + p * aP];
