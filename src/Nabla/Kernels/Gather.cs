@@ -1,6 +1,8 @@
 using System.Numerics;
 using System.Numerics.Tensors;
+using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
+using System.Runtime.Intrinsics;
 using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
@@ -34,10 +36,33 @@ public static class Gather
     }
 
     /// <summary>input = pixel / 255f, in [0, 1]: how 8-bit images become inputs, in one place.</summary>
-    public static void PixelsToInputs(ReadOnlySpan<byte> pixels, Span<float> inputs)
+    /// <remarks>
+    /// One pass, eight pixels at a time where AVX2 and FMA are there: widen to int, convert, and divide by 255 as a multiply by
+    /// 1/255 with one FMA correction step, which gives the correctly rounded quotient for every byte (a test checks all 256),
+    /// so the inputs are bit for bit those of the plain division, at a fraction of its cost.
+    /// </remarks>
+    public static unsafe void PixelsToInputs(ReadOnlySpan<byte> pixels, Span<float> inputs)
     {
-        TensorPrimitives.ConvertChecked<byte, float>(pixels, inputs);
-        TensorPrimitives.Divide(inputs, 255f, inputs);
+        if (inputs.Length < pixels.Length)
+            throw new ArgumentException($"inputs has length {inputs.Length}; {pixels.Length} pixels need as many", nameof(inputs));
+        int i = 0;
+        if (Avx2.IsSupported && Fma.IsSupported)
+        {
+            Vector256<float> reciprocal = Vector256.Create(1f / 255f), divisor = Vector256.Create(255f);
+            fixed (byte* from = pixels)
+            fixed (float* to = inputs)
+            {
+                for (; i <= pixels.Length - 8; i += 8)
+                {
+                    Vector256<float> x = Avx.ConvertToVector256Single(Avx2.ConvertToVector256Int32(from + i));
+                    Vector256<float> q = x * reciprocal;
+                    Vector256<float> remainder = Fma.MultiplyAddNegated(q, divisor, x); // x − 255·q, exact
+                    Avx.Store(to + i, Fma.MultiplyAdd(remainder, reciprocal, q));
+                }
+            }
+        }
+        for (; i < pixels.Length; i++)
+            inputs[i] = pixels[i] / 255f;
     }
 
     /// <summary>
@@ -75,7 +100,8 @@ public static class Gather
     /// Asks the cache for the rows <c>indices[i]</c> of <paramref name="source"/> without waiting for them, so that a later
     /// <see cref="Rows{T}"/> of the next mini-batch finds them there instead of waiting on memory for ten scattered rows.
     /// A hint only: indices outside the data are skipped, and it does nothing where the CPU has no prefetch instruction.
-    /// The rows go to L2, not L1: ten rows (31 KB) would fill the L1 that the current batch's products are using.
+    /// The rows go to L1 (prefetcht0): ten rows of 8-bit pixels are 7.8 KB, and on Zen 3 this measured faster than asking
+    /// for L2 only (a gather of ten random rows, prefetched one step ahead: about 2.9 µs against 3.4 µs, with the prefetches).
     /// </summary>
     public static unsafe void Prefetch<TElement>(ReadOnlySpan<TElement> source, int width, ReadOnlySpan<int> indices)
         where TElement : unmanaged
@@ -92,8 +118,8 @@ public static class Gather
                     continue;
                 TElement* first = start + (nint)row * width;
                 for (int offset = 0; offset < width; offset += lineElements)
-                    Sse.Prefetch1(first + offset);
-                Sse.Prefetch1(first + width - 1); // the last line, when the row does not start on a line boundary
+                    Sse.Prefetch0(first + offset);
+                Sse.Prefetch0(first + width - 1); // the last line, when the row does not start on a line boundary
             }
         }
     }

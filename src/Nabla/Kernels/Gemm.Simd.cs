@@ -157,6 +157,14 @@ public static partial class Gemm
         ref T aRef = ref MemoryMarshal.GetReference(a);
         ref T bRef = ref MemoryMarshal.GetReference(b);
         ref T cRef = ref MemoryMarshal.GetReference(c);
+        if (cols >= 2 * w && beta != T.Zero && beta != T.One)
+        {
+            // The wide kernel adds to C or overwrites it; any other beta scales C first.
+            ScaleRows(c, ldc, rows, cols, beta);
+            beta = T.One;
+        }
+        // alpha·A for one depth block, packed by the wide kernel in 6-row panels; kept per thread, so steady state allocates nothing.
+        Span<T> panels = cols >= 2 * w ? PanelBuffer<T>.Get((rows + 5) / 6 * 6 * Math.Min(depth, DepthBlock)) : default;
         for (int p0 = 0; p0 < depth; p0 += DepthBlock)
         {
             int pc = Math.Min(DepthBlock, depth - p0);
@@ -165,7 +173,7 @@ public static partial class Gemm
             ref T bBlk = ref Unsafe.Add(ref bRef, (nint)p0 * ldb);
             if (cols >= 2 * w)
             {
-                BroadcastWide(ref aBlk, aRow, aP, ref bBlk, ldb, ref cRef, ldc, rows, cols, pc, alpha, blockBeta);
+                BroadcastWide(ref aBlk, aRow, aP, ref bBlk, ldb, ref cRef, ldc, rows, cols, pc, alpha, accumulate: blockBeta != T.Zero, panels);
             }
             else
             {
@@ -181,35 +189,79 @@ public static partial class Gemm
     /// <summary>
     /// One depth block, cols ≥ 2 vectors: column blocks of <see cref="ColumnBlockTiles"/> two-vector tiles, and in each, 6 rows at a
     /// time across the block. The block of B (depth × block) stays in L2 while every row passes, and C is walked row by row
-    /// (sequential, so the hardware prefetcher streams it) rather than down its columns.
+    /// (sequential, so the hardware prefetcher streams it) rather than down its columns. The 6 rows of A are first packed, times
+    /// alpha, into <paramref name="panel"/> (p-major: the 6 values a step broadcasts lie together), so the tile's epilogue is one
+    /// add per vector and the tile needs one pointer into A instead of six.
     /// </summary>
-    private static void BroadcastWide<T>(ref T a, int aRow, int aP, ref T b, int ldb, ref T c, int ldc, int rows, int cols, int depth, T alpha, T beta)
+    private static void BroadcastWide<T>(ref T a, int aRow, int aP, ref T b, int ldb, ref T c, int ldc, int rows, int cols, int depth, T alpha, bool accumulate, Span<T> panels)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         int tile = 2 * Vector<T>.Count;
         int block = ColumnBlockTiles * tile;
+        ref T panelsRef = ref MemoryMarshal.GetReference(panels);
+        for (int r = 0; r < rows; r += 6)
+            PackPanel(ref Unsafe.Add(ref a, (nint)r * aRow), aRow, aP, Math.Min(6, rows - r), depth, alpha, ref Unsafe.Add(ref panelsRef, (nint)r * depth));
         for (int col0 = 0; col0 < cols; col0 += block)
         {
             int colEnd = Math.Min(col0 + block, cols);
             for (int r = 0; r < rows; r += 6)
             {
                 int nr = Math.Min(6, rows - r);
-                // Edge tiles repeat row r for the missing rows and drop their results.
-                nint o1 = nr > 1 ? aRow : 0, o2 = nr > 2 ? 2 * (nint)aRow : 0, o3 = nr > 3 ? 3 * (nint)aRow : 0;
-                nint o4 = nr > 4 ? 4 * (nint)aRow : 0, o5 = nr > 5 ? 5 * (nint)aRow : 0;
-                ref T ar = ref Unsafe.Add(ref a, (nint)r * aRow);
+                ref T panelRef = ref Unsafe.Add(ref panelsRef, (nint)r * depth);
                 ref T cr = ref Unsafe.Add(ref c, (nint)r * ldc);
                 int col = col0;
                 for (; col + tile <= colEnd; col += tile)
-                    Tile6xV2(ref ar, o1, o2, o3, o4, o5, aP, ref Unsafe.Add(ref b, col), ldb, ref Unsafe.Add(ref cr, col), ldc, nr, depth,
-                        alpha, beta, masked: false, Vector<T>.Zero, Vector<T>.Zero);
+                    Tile6xV2(ref panelRef, ref Unsafe.Add(ref b, col), ldb, ref Unsafe.Add(ref cr, col), ldc, nr, depth,
+                        accumulate, masked: false, Vector<T>.Zero, Vector<T>.Zero);
                 if (col < colEnd)
                 {
                     // Only in the last block: an overlapping tile at cols − 2w; lanes before the remainder are final already and are blended back.
                     int fresh = colEnd - col;
-                    Tile6xV2(ref ar, o1, o2, o3, o4, o5, aP, ref Unsafe.Add(ref b, cols - tile), ldb, ref Unsafe.Add(ref cr, cols - tile), ldc, nr, depth,
-                        alpha, beta, masked: true, TailMask<T>(tile - fresh), TailMask<T>(tile / 2 - fresh));
+                    Tile6xV2(ref panelRef, ref Unsafe.Add(ref b, cols - tile), ldb, ref Unsafe.Add(ref cr, cols - tile), ldc, nr, depth,
+                        accumulate, masked: true, TailMask<T>(tile - fresh), TailMask<T>(tile / 2 - fresh));
                 }
+            }
+        }
+    }
+
+    /// <summary>A scratch array per thread for the packed panels, grown to the largest size asked for.</summary>
+    private static class PanelBuffer<T> where T : unmanaged
+    {
+        [ThreadStatic] private static T[]? t_buffer;
+
+        public static Span<T> Get(int length)
+        {
+            if (t_buffer is null || t_buffer.Length < length)
+                t_buffer = new T[length];
+            return t_buffer.AsSpan(0, length);
+        }
+    }
+
+    /// <summary>panel[6p + i] = alpha · a(i, p) for i &lt; nr, and 0 for the rows an edge tile lacks (their results are dropped).</summary>
+    private static void PackPanel<T>(ref T a, nint aRow, nint aP, int nr, int depth, T alpha, ref T panel)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (nr < 6)
+            MemoryMarshal.CreateSpan(ref panel, 6 * depth).Clear();
+        if (aRow == 1)
+        {
+            // The update (A = Δ, read down its columns): the 6 values of a step lie together in A too.
+            for (int p = 0; p < depth; p++)
+            {
+                ref T ap = ref Unsafe.Add(ref a, p * aP);
+                ref T to = ref Unsafe.Add(ref panel, 6 * p);
+                for (int i = 0; i < nr; i++)
+                    Unsafe.Add(ref to, i) = alpha * Unsafe.Add(ref ap, i);
+            }
+        }
+        else
+        {
+            for (int i = 0; i < nr; i++)
+            {
+                ref T ai = ref Unsafe.Add(ref a, i * aRow);
+                ref T to = ref Unsafe.Add(ref panel, i);
+                for (int p = 0; p < depth; p++)
+                    Unsafe.Add(ref to, 6 * p) = alpha * Unsafe.Add(ref ai, p * aP);
             }
         }
     }
@@ -230,16 +282,20 @@ public static partial class Gemm
         }
     }
 
-    /// <summary>6 rows × 2 vectors: 12 accumulators (enough independent FMAs to hide their latency), 2 loads of B and 6 broadcasts per step.</summary>
-    private static void Tile6xV2<T>(ref T a, nint o1, nint o2, nint o3, nint o4, nint o5, nint aP, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
-        T alpha, T beta, bool masked, Vector<T> mask0, Vector<T> mask1)
+    /// <summary>
+    /// 6 rows × 2 vectors: C (+)= Σ_p panel[6p + i] · B[p, :]. 12 accumulators (enough independent FMAs to hide their latency),
+    /// 2 loads of B and 6 broadcasts per step. With <paramref name="accumulate"/> the sums are added to C, else they replace it
+    /// (C is then not read, except the finished lanes a masked tile blends back).
+    /// </summary>
+    private static void Tile6xV2<T>(ref T panel, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
+        bool accumulate, bool masked, Vector<T> mask0, Vector<T> mask1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         nuint w = (nuint)Vector<T>.Count;
         Vector<T> c00 = Vector<T>.Zero, c01 = Vector<T>.Zero, c10 = Vector<T>.Zero, c11 = Vector<T>.Zero;
         Vector<T> c20 = Vector<T>.Zero, c21 = Vector<T>.Zero, c30 = Vector<T>.Zero, c31 = Vector<T>.Zero;
         Vector<T> c40 = Vector<T>.Zero, c41 = Vector<T>.Zero, c50 = Vector<T>.Zero, c51 = Vector<T>.Zero;
-        ref T ap = ref a;
+        ref T ap = ref panel;
         ref T bp = ref b;
         for (int p = 0; p < depth; p++)
         {
@@ -248,56 +304,51 @@ public static partial class Gemm
             Vector<T> x = new(ap);
             c00 = MulAdd(x, y0, c00);
             c01 = MulAdd(x, y1, c01);
-            x = new(Unsafe.Add(ref ap, o1));
+            x = new(Unsafe.Add(ref ap, 1));
             c10 = MulAdd(x, y0, c10);
             c11 = MulAdd(x, y1, c11);
-            x = new(Unsafe.Add(ref ap, o2));
+            x = new(Unsafe.Add(ref ap, 2));
             c20 = MulAdd(x, y0, c20);
             c21 = MulAdd(x, y1, c21);
-            x = new(Unsafe.Add(ref ap, o3));
+            x = new(Unsafe.Add(ref ap, 3));
             c30 = MulAdd(x, y0, c30);
             c31 = MulAdd(x, y1, c31);
-            x = new(Unsafe.Add(ref ap, o4));
+            x = new(Unsafe.Add(ref ap, 4));
             c40 = MulAdd(x, y0, c40);
             c41 = MulAdd(x, y1, c41);
-            x = new(Unsafe.Add(ref ap, o5));
+            x = new(Unsafe.Add(ref ap, 5));
             c50 = MulAdd(x, y0, c50);
             c51 = MulAdd(x, y1, c51);
-            ap = ref Unsafe.Add(ref ap, aP);
+            ap = ref Unsafe.Add(ref ap, 6);
             bp = ref Unsafe.Add(ref bp, ldb);
         }
-        Vector<T> va = new(alpha);
-        Vector<T> vb = new(beta);
-        bool readC = beta != T.Zero;
         ref T cw = ref Unsafe.Add(ref c, (nint)w);
-        StoreAcc(ref c, c00, va, vb, readC, masked, mask0);
-        StoreAcc(ref cw, c01, va, vb, readC, masked, mask1);
-        if (nr > 1)
+        if (!masked)
         {
-            StoreAcc(ref Unsafe.Add(ref c, ldc), c10, va, vb, readC, masked, mask0);
-            StoreAcc(ref Unsafe.Add(ref cw, ldc), c11, va, vb, readC, masked, mask1);
+            StoreSum(ref c, c00, accumulate);
+            StoreSum(ref cw, c01, accumulate);
+            if (nr > 1) { StoreSum(ref Unsafe.Add(ref c, ldc), c10, accumulate); StoreSum(ref Unsafe.Add(ref cw, ldc), c11, accumulate); }
+            if (nr > 2) { StoreSum(ref Unsafe.Add(ref c, 2 * ldc), c20, accumulate); StoreSum(ref Unsafe.Add(ref cw, 2 * ldc), c21, accumulate); }
+            if (nr > 3) { StoreSum(ref Unsafe.Add(ref c, 3 * ldc), c30, accumulate); StoreSum(ref Unsafe.Add(ref cw, 3 * ldc), c31, accumulate); }
+            if (nr > 4) { StoreSum(ref Unsafe.Add(ref c, 4 * ldc), c40, accumulate); StoreSum(ref Unsafe.Add(ref cw, 4 * ldc), c41, accumulate); }
+            if (nr > 5) { StoreSum(ref Unsafe.Add(ref c, 5 * ldc), c50, accumulate); StoreSum(ref Unsafe.Add(ref cw, 5 * ldc), c51, accumulate); }
+            return;
         }
-        if (nr > 2)
-        {
-            StoreAcc(ref Unsafe.Add(ref c, 2 * ldc), c20, va, vb, readC, masked, mask0);
-            StoreAcc(ref Unsafe.Add(ref cw, 2 * ldc), c21, va, vb, readC, masked, mask1);
-        }
-        if (nr > 3)
-        {
-            StoreAcc(ref Unsafe.Add(ref c, 3 * ldc), c30, va, vb, readC, masked, mask0);
-            StoreAcc(ref Unsafe.Add(ref cw, 3 * ldc), c31, va, vb, readC, masked, mask1);
-        }
-        if (nr > 4)
-        {
-            StoreAcc(ref Unsafe.Add(ref c, 4 * ldc), c40, va, vb, readC, masked, mask0);
-            StoreAcc(ref Unsafe.Add(ref cw, 4 * ldc), c41, va, vb, readC, masked, mask1);
-        }
-        if (nr > 5)
-        {
-            StoreAcc(ref Unsafe.Add(ref c, 5 * ldc), c50, va, vb, readC, masked, mask0);
-            StoreAcc(ref Unsafe.Add(ref cw, 5 * ldc), c51, va, vb, readC, masked, mask1);
-        }
+        Vector<T> one = Vector<T>.One, beta = accumulate ? Vector<T>.One : Vector<T>.Zero;
+        StoreAcc(ref c, c00, one, beta, accumulate, true, mask0);
+        StoreAcc(ref cw, c01, one, beta, accumulate, true, mask1);
+        if (nr > 1) { StoreAcc(ref Unsafe.Add(ref c, ldc), c10, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, ldc), c11, one, beta, accumulate, true, mask1); }
+        if (nr > 2) { StoreAcc(ref Unsafe.Add(ref c, 2 * ldc), c20, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 2 * ldc), c21, one, beta, accumulate, true, mask1); }
+        if (nr > 3) { StoreAcc(ref Unsafe.Add(ref c, 3 * ldc), c30, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 3 * ldc), c31, one, beta, accumulate, true, mask1); }
+        if (nr > 4) { StoreAcc(ref Unsafe.Add(ref c, 4 * ldc), c40, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 4 * ldc), c41, one, beta, accumulate, true, mask1); }
+        if (nr > 5) { StoreAcc(ref Unsafe.Add(ref c, 5 * ldc), c50, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 5 * ldc), c51, one, beta, accumulate, true, mask1); }
     }
+
+    /// <summary>c = acc, or c + acc when accumulating.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSum<T>(ref T c, Vector<T> acc, bool accumulate)
+        where T : unmanaged, IFloatingPointIeee754<T>
+        => (accumulate ? Vector.LoadUnsafe(ref c) + acc : acc).StoreUnsafe(ref c);
 
     private static void Tile4xV1<T>(ref T a, nint o1, nint o2, nint o3, nint aP, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
         T alpha, T beta, bool masked, Vector<T> mask)

@@ -28,6 +28,19 @@ public class GatherTests
     }
 
     [Fact]
+    public void PixelsToInputsIsTheCorrectlyRoundedQuotientForEveryByte()
+    {
+        // Every byte value, in a span long enough for the vector path and with a tail of 5 (261 = 32·8 + 5), at an odd offset.
+        byte[] pixels = Enumerable.Range(0, 262).Select(i => (byte)((i * 7 + 3) % 256)).ToArray();
+        var inputs = new float[261];
+        Gather.PixelsToInputs(pixels.AsSpan(1), inputs);
+        Assert.Equal(256, pixels.AsSpan(1).ToArray().Distinct().Count());
+        for (int i = 0; i < inputs.Length; i++)
+            Assert.Equal(BitConverter.SingleToInt32Bits(pixels[i + 1] / 255f), BitConverter.SingleToInt32Bits(inputs[i]));
+        Assert.Throws<ArgumentException>(() => Gather.PixelsToInputs(pixels, new float[10]));
+    }
+
+    [Fact]
     public void RowsFromPixelsGivesExactlyTheInputsPixelOver255()
     {
         // Every byte value, in rows of 7 (so vector tails are exercised), against the scalar definition.
