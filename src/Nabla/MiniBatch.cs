@@ -15,7 +15,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     private readonly T[][] _a;      // a^l for l = 0…L; a^0 holds the inputs. Capacity × n_l each.
     private readonly T[][] _z;      // z^l for l = 1…L
     private readonly T[][] _delta;  // δ^l for l = 1…L
-    private readonly T[] _y;        // targets, Capacity × n_L
+    private T[] _y;                 // targets, Capacity × n_L (swapped with a StagedInputs when a loader filled the next batch)
     private readonly ParallelGemm<T> _gemm;
     private readonly float[] _pixelScratch; // one input row, when pixels become inputs of a type other than float
 
@@ -69,14 +69,42 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>Copies the examples <paramref name="indices"/> of <paramref name="data"/> into the batch: inputs as rows, labels as one-hot targets.</summary>
     public void Load(Dataset data, ReadOnlySpan<int> indices)
     {
+        if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
+        Fill(data, indices, _a[0], _y, _pixelScratch);
+        Size = indices.Length;
+    }
+
+    /// <summary>Inputs and targets for a batch of this shape, to be filled by <see cref="Fill(Dataset, ReadOnlySpan{int}, StagedInputs{T})"/> on another thread.</summary>
+    internal StagedInputs<T> CreateStaging() =>
+        new(new T[Capacity * Sizes[0]], new T[Capacity * Sizes[L]], typeof(T) == typeof(float) ? [] : new float[Sizes[0]]);
+
+    /// <summary>As <see cref="Load(Dataset, ReadOnlySpan{int})"/>, into <paramref name="staged"/> instead of the batch. Touches nothing of the batch: safe on another thread.</summary>
+    internal void Fill(Dataset data, ReadOnlySpan<int> indices, StagedInputs<T> staged)
+    {
+        if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
+        Fill(data, indices, staged.Inputs, staged.Targets, staged.Scratch);
+        staged.Size = indices.Length;
+    }
+
+    /// <summary>Makes the filled <paramref name="staged"/> inputs and targets this batch's, and hands the batch's old buffers to <paramref name="staged"/>: no copy.</summary>
+    internal void SwapIn(StagedInputs<T> staged)
+    {
+        if (staged.Inputs.Length != _a[0].Length || staged.Targets.Length != _y.Length) throw new ArgumentException("staged inputs of another shape", nameof(staged));
+        (_a[0], staged.Inputs) = (staged.Inputs, _a[0]);
+        (_y, staged.Targets) = (staged.Targets, _y);
+        Size = staged.Size;
+    }
+
+    private void Fill(Dataset data, ReadOnlySpan<int> indices, T[] inputs, T[] targets, Span<float> scratch)
+    {
         if (data.InputSize != Sizes[0])
             throw new NablaException($"the data has {data.InputSize} inputs per example but the network's input layer has {Sizes[0]} neurons");
         if (data.ClassCount > Sizes[L])
             throw new NablaException($"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons");
-        Resize(indices.Length);
-        if (data.Pixels is { } pixels) Gather.RowsFromPixels(pixels, Sizes[0], indices, Activation(0), _pixelScratch);
-        else Gather.Rows(data.Inputs, Sizes[0], indices, Activation(0));
-        Gather.OneHot(data.Labels, indices, Targets, Sizes[L]);
+        var x = inputs.AsSpan(0, indices.Length * Sizes[0]);
+        if (data.Pixels is { } pixels) Gather.RowsFromPixels(pixels, Sizes[0], indices, x, scratch);
+        else Gather.Rows(data.Inputs, Sizes[0], indices, x);
+        Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]);
     }
 
     /// <summary>
@@ -152,4 +180,13 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
             if (TensorPrimitives.IndexOfMax<T>(output.Slice(i * n, n)) == TensorPrimitives.IndexOfMax<T>(y.Slice(i * n, n))) correct++;
         return correct;
     }
+}
+
+/// <summary>One mini-batch's inputs (rows) and one-hot targets, filled apart from the <see cref="MiniBatch{T}"/> and swapped into it.</summary>
+internal sealed class StagedInputs<T>(T[] inputs, T[] targets, float[] scratch) where T : unmanaged, IFloatingPointIeee754<T>
+{
+    public T[] Inputs = inputs;
+    public T[] Targets = targets;
+    public readonly float[] Scratch = scratch;
+    public int Size;
 }

@@ -14,7 +14,7 @@ internal static class BenchCommand
     private const int SyntheticCount = 50_000;
 
     private sealed record Settings(int[] Layers, int Batch, int Epochs, int Threads, double Eta, int Seed, string? Data,
-        string Precision, double PeakGflops, bool Breakdown, bool Json);
+        string Precision, double PeakGflops, bool Breakdown, bool Json, bool LoadAhead);
 
     public static Command Create()
     {
@@ -22,6 +22,7 @@ internal static class BenchCommand
         var batch = new Option<int>("--batch") { Description = "Mini-batch size m", DefaultValueFactory = _ => 10 };
         var epochs = new Option<int>("--epochs") { Description = "Epochs to time", DefaultValueFactory = _ => 3 };
         var threads = ThreadsOption();
+        var loadAhead = LoadAheadOption();
         var eta = new Option<double>("--eta") { Description = "Learning rate η", DefaultValueFactory = _ => 3.0 };
         var seed = CommonOptions.Seed();
         var data = CommonOptions.Data();
@@ -31,13 +32,14 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Time SGD training epochs and compare with the machine's arithmetic limit")
         {
-            layers, batch, epochs, threads, eta, seed, data, precision, peak, breakdown,
+            layers, batch, epochs, threads, loadAhead, eta, seed, data, precision, peak, breakdown,
         };
         command.SetAction(parse =>
         {
             var s = new Settings(CommonOptions.ParseLayers(parse.GetValue(layers)!), parse.GetValue(batch), parse.GetValue(epochs),
                 parse.GetValue(threads), parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data),
-                parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json));
+                parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json),
+                parse.GetValue(loadAhead));
             return s.Precision switch
             {
                 "float32" or "float" or "single" => Run<float>(s),
@@ -52,12 +54,24 @@ internal static class BenchCommand
     public static Option<int> ThreadsOption() =>
         new("--threads")
         {
-            Description = "Threads for the matrix products; 0 chooses: all cores when a step's products are large (e.g. [784,1000,1000,10], m = 100), else 1. " +
+            Description = "Threads for the matrix products; 0 chooses: all cores when a step has ≥ 0.5 M multiply-adds (e.g. [784,100,10] at m = 10), else 1. " +
                           "The split is fixed, so a thread count gives the same weights every run",
             DefaultValueFactory = _ => 0,
         };
 
     /// <summary>The thread count to use: <paramref name="requested"/>, or the choice for this network and batch when it is 0.</summary>
+    /// <summary>--load-ahead, shared with `train`.</summary>
+    public static Option<bool> LoadAheadOption() =>
+        new("--load-ahead")
+        {
+            Description = "With one thread for the products, gather each next mini-batch on a helper thread meanwhile (the same data, so the same results); false turns it off",
+            DefaultValueFactory = _ => true,
+        };
+
+    /// <summary>How the threads are used, for the header line: "1 thread + a loader thread".</summary>
+    public static string DescribeThreads<T>(Sgd<T> sgd, int threads) where T : unmanaged, IFloatingPointIeee754<T> =>
+        $"{threads} thread{(threads == 1 ? "" : "s")} for the products{(sgd.LoadAhead ? " + 1 loading the next mini-batch" : "")}";
+
     public static int ResolveThreads(int requested, IReadOnlyList<int> sizes, int batch)
     {
         if (requested is < 0 or > 64) throw new CliException($"--threads: must be 0 (choose) or 1 to 64, got {requested}", ExitCodes.InvalidArguments);
@@ -85,11 +99,12 @@ internal static class BenchCommand
         CommonOptions.CheckShapeAgainstData(s.Layers, training, "--layers");
         var network = new Network<T>(s.Layers, Activation.Sigmoid, Initialization.StandardNormal, s.Seed);
         var sgd = new Sgd<T>(network, Cost.Quadratic, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads);
+        sgd.LoadAhead &= s.LoadAhead;
         if (!s.Json)
         {
             Console.WriteLine($"Data: {description}");
             Console.WriteLine($"Network [{string.Join(", ", s.Layers)}], sigmoid, quadratic cost, {typeof(T).Name}, m = {s.Batch}, η = {s.Eta}, " +
-                              $"{s.Threads} thread{(s.Threads == 1 ? "" : "s")}, {Environment.ProcessorCount} cores");
+                              $"{DescribeThreads(sgd, s.Threads)}, {Environment.ProcessorCount} cores");
         }
 
         var seconds = new double[s.Epochs];
@@ -118,6 +133,7 @@ internal static class BenchCommand
                 batch = s.Batch,
                 eta = s.Eta,
                 threads = s.Threads,
+                load_ahead = sgd.LoadAhead,
                 precision = typeof(T) == typeof(float) ? "float32" : "float64",
                 epoch_seconds = seconds,
                 min_seconds = min,

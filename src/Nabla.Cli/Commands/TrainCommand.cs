@@ -14,6 +14,7 @@ internal static class TrainCommand
         double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision)
     {
         public int Threads { get; init; }
+        public bool LoadAhead { get; init; } = true;
         public bool Diagnostics { get; init; }
         public string? Plot { get; init; }
         public Regularization Regularization { get; init; }
@@ -64,17 +65,18 @@ internal static class TrainCommand
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop when evaluation accuracy has not improved for N epochs, and keep the best network" };
         var monitor = new Option<string>("--monitor") { Description = "Figures per epoch: any of training-cost, training-accuracy, evaluation-cost, evaluation-accuracy (comma-separated), or all", DefaultValueFactory = _ => "evaluation-cost,evaluation-accuracy" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint into this folder after each epoch (model.safetensors, optimiser, schedule, generator state)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run checkpointed in this folder, with its settings (--epochs, --out, --data, --checkpoint, --threads, --diagnostics and --plot may be given anew)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run checkpointed in this folder, with its settings (--epochs, --out, --data, --checkpoint, --threads, --load-ahead, --diagnostics and --plot may be given anew)" };
 
         var diagnostics = new Option<bool>("--diagnostics") { Description = "After each epoch, print per layer: saturated neurons, silent inputs, mean |δ|, ‖∇w‖, ‖∇b‖ (on 1,000 training examples)" };
         var plot = new Option<string?>("--plot") { Description = "Draw accuracy and cost per epoch to this file (.png or .svg)" };
         var threads = BenchCommand.ThreadsOption();
+        var loadAhead = BenchCommand.LoadAheadOption();
 
         var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's accuracy and cost")
         {
             layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision,
             lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
-            earlyStopping, monitor, checkpoint, resume, threads, diagnostics, plot,
+            earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot,
         };
         command.SetAction(parse =>
         {
@@ -84,7 +86,7 @@ internal static class TrainCommand
             {
                 var saved = ReadSavedArguments(resumeDirectory);
                 // These may be given anew; everything else that defines the run comes from the checkpoint.
-                foreach (var option in new Option[] { epochs, output, data, threads, diagnostics, plot })
+                foreach (var option in new Option[] { epochs, output, data, threads, loadAhead, diagnostics, plot })
                     if (parse.GetResult(option) is { Implicit: false } given) saved[option.Name] = string.Join(",", given.Tokens.Select(t => t.Value));
                 var tokens = saved.SelectMany(pair => pair.Value.Length == 0 ? [pair.Key] : new[] { pair.Key, pair.Value }).ToList();
                 source = command.Parse(tokens);
@@ -111,6 +113,7 @@ internal static class TrainCommand
                 Resume = parse.GetValue(resume),
                 Arguments = ExplicitArguments(source, command),
                 Threads = source.GetValue(threads),
+                LoadAhead = source.GetValue(loadAhead),
                 Diagnostics = source.GetValue(diagnostics),
                 Plot = source.GetValue(plot),
             };
@@ -220,6 +223,7 @@ internal static class TrainCommand
                 Optimizer = MakeOptimizer<T>(s),
                 DropoutProbability = s.Dropout,
             };
+            sgd.LoadAhead &= s.LoadAhead;
             run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
             if (s.Resume is not null) Checkpoint.Restore(run, s.Resume);
         }

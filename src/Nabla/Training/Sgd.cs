@@ -35,6 +35,8 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     private int[] _order = [];
     private int _position;
     private Dropout<T>? _dropout;
+    private BatchLoader<T>? _loader;
+    private bool _loadAhead;
 
     public Network<T> Network { get; }
     public Cost Cost { get; }
@@ -54,6 +56,21 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     {
         get => _dropout?.Probability ?? 0;
         set => _dropout = value == 0 ? null : new Dropout<T>(Network.Sizes, MiniBatchSize, value);
+    }
+
+    /// <summary>
+    /// Whether <see cref="TrainEpoch"/> gathers each next mini-batch on a helper thread while the current one computes.
+    /// On by default when the products run on one thread and the machine has another core; the results are the same
+    /// either way (the same examples, in the same order).
+    /// </summary>
+    public bool LoadAhead
+    {
+        get => _loadAhead;
+        set
+        {
+            _loadAhead = value;
+            if (!value) _loader = null;
+        }
     }
 
     /// <summary>The order of the training examples after the last shuffle (each epoch shuffles it further), for checkpoints.</summary>
@@ -87,6 +104,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         MiniBatchSize = miniBatchSize;
         _batch = new MiniBatch<T>(network, miniBatchSize, threads == 1 ? ComputeContext.Serial : new ComputeContext(threads));
         Random = new Xoshiro256(seed);
+        _loadAhead = threads == 1 && Environment.ProcessorCount > 1;
     }
 
     /// <summary>
@@ -132,16 +150,35 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
         }
         int reportEvery = Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
-        for (int start = _position; start < n; start += MiniBatchSize)
+        var loader = _loadAhead && _position < n ? _loader ??= new BatchLoader<T>(_batch) : null;
+        try
         {
-            // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
-            if (start > 0) cancellation.ThrowIfCancellationRequested();
-            int m = Math.Min(MiniBatchSize, n - start);
-            Step(training, _order.AsSpan(start, m), next: _order.AsSpan(start + m, Math.Min(MiniBatchSize, n - start - m)));
-            if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))
-                throw new TrainingDivergedException(null, start / MiniBatchSize, "the output error δ^L");
-            _position = start + m;
-            if (onProgress is not null && ((start + m) % reportEvery == 0 || start + m == n)) onProgress(start + m);
+            loader?.Request(training, _order, _position, Math.Min(MiniBatchSize, n - _position));
+            for (int start = _position; start < n; start += MiniBatchSize)
+            {
+                // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
+                if (start > 0) cancellation.ThrowIfCancellationRequested();
+                int m = Math.Min(MiniBatchSize, n - start);
+                int next = start + m;
+                if (loader is null)
+                {
+                    Step(training, _order.AsSpan(start, m), next: _order.AsSpan(next, Math.Min(MiniBatchSize, n - next)));
+                }
+                else
+                {
+                    loader.TakeInto(_batch);
+                    if (next < n) loader.Request(training, _order, next, Math.Min(MiniBatchSize, n - next));
+                    Compute(training.Count);
+                }
+                if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))
+                    throw new TrainingDivergedException(null, start / MiniBatchSize, "the output error δ^L");
+                _position = next;
+                if (onProgress is not null && (next % reportEvery == 0 || next == n)) onProgress(next);
+            }
+        }
+        finally
+        {
+            loader?.Drain(); // an epoch cut short leaves no gather running into the next one
         }
         _position = 0;
     }
@@ -156,6 +193,12 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     private void Step(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
     {
         _batch.Load(data, indices, next);
+        Compute(data.Count);
+    }
+
+    // Backprop over the loaded batch and the optimiser's step; n = the size of the training set, for regularisation.
+    private void Compute(int n)
+    {
         if (_dropout is null)
         {
             _batch.FeedForward();
@@ -163,11 +206,11 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         else
         {
-            _dropout.Draw(Random, indices.Length, Network.Sizes);
+            _dropout.Draw(Random, _batch.Size, Network.Sizes);
             _batch.FeedForwardWithDropout(_dropout);
             _batch.BackpropagateErrorWithDropout(Cost, _dropout);
         }
-        Optimizer.Step(_batch, Eta, Regularization, data.Count);
+        Optimizer.Step(_batch, Eta, Regularization, n);
     }
 
     /// <summary>
