@@ -120,15 +120,6 @@ public static partial class Gemm
         Broadcast(a, k, 1, b.Slice(colStart), n, c.Slice(colStart), n, m, colEnd - colStart, k, T.One, T.Zero);
     }
 
-    /// <summary>Columns [colStart, colEnd) of C = beta·C + alpha·Aᵀ·B (A m×n, B m×k, C n×k): the block one thread computes.</summary>
-    internal static void TransposedAColumns<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int colStart, int colEnd)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (n == 0 || colEnd <= colStart)
-            return;
-        Broadcast(a, 1, n, m == 0 ? b : b.Slice(colStart), k, c.Slice(colStart), k, n, colEnd - colStart, m, alpha, beta);
-    }
-
     internal static void TransposedACore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

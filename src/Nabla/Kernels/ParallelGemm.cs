@@ -4,7 +4,7 @@ namespace Nabla.Kernels;
 
 /// <summary>
 /// The <see cref="Gemm"/> products of backprop, split across the threads of a <see cref="ComputeContext"/>:
-/// the forward product by neurons (rows of w), BP2 by columns of δ, the update by columns of w. Thread p always
+/// the forward product by neurons (rows of w), BP2 by columns of δ, the update by neurons (rows of w). Thread p always
 /// gets the same block, and the split depends only on the shape and the thread count. Each output element is computed by the same instructions whatever the split, so the results equal
 /// the single-threaded ones. Products too small to repay the hand-off run on the calling thread.
 /// Allocation-free after construction.
@@ -43,13 +43,15 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
 
     /// <summary>
     /// As <see cref="Gemm.MultiplyTransposedAAccumulate{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int, T, T)"/>, split by
-    /// columns of C (inputs of the neurons): a layer has few neurons (30) and many inputs (784), and the kernel's 6-row tiles
-    /// would split 30 rows unevenly, while 784 columns split into equal halves of whole tiles.
+    /// rows of C (neurons), so that each thread writes one contiguous block of the weights. Split by columns, every row of
+    /// w would have a cache line written by both threads (a row of 784 floats does not split on a line boundary), and those
+    /// lines bouncing between the cores cancelled the second thread at m = 10. Each row's sums are the same instructions
+    /// whichever part holds it, so any split gives the single-threaded result.
     /// </summary>
     public void MultiplyTransposedAAccumulate(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k, T alpha, T beta)
     {
         GemmChecks.MultiplyTransposedAAccumulate(a.Span, b.Span, c.Span, m, n, k);
-        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, count: k, align: 2 * Math.Max(1, Vector<T>.Count));
+        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, count: n, align: 1);
     }
 
     // count: the dimension the parts split (n or k); align: parts start at multiples of it, so that each part's tiles
@@ -89,7 +91,7 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
                     Gemm.MultiplyColumns(A.Span, B.Span, C.Span, M, N, K, start, end);
                     break;
                 case Operation.TransposedAAccumulate:
-                    Gemm.TransposedAColumns(A.Span, B.Span, C.Span, M, N, K, Alpha, Beta, start, end);
+                    Gemm.TransposedACore(A.Span, B.Span, C.Span, M, N, K, Alpha, Beta, start, end);
                     break;
             }
         }
