@@ -111,15 +111,6 @@ public static partial class Gemm
         Broadcast(a.Slice(rowStart * k), k, 1, b, n, c.Slice(rowStart * n, rows * n), n, rows, n, k, T.One, T.Zero);
     }
 
-    /// <summary>Columns [colStart, colEnd) of C = A·B (A m×k, B k×n): the block one thread computes.</summary>
-    internal static void MultiplyColumns<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, int colStart, int colEnd)
-        where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (m == 0 || colEnd <= colStart)
-            return;
-        Broadcast(a, k, 1, b.Slice(colStart), n, c.Slice(colStart), n, m, colEnd - colStart, k, T.One, T.Zero);
-    }
-
     internal static void TransposedACore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {

@@ -4,7 +4,7 @@ namespace Nabla.Kernels;
 
 /// <summary>
 /// The <see cref="Gemm"/> products of backprop, split across the threads of a <see cref="ComputeContext"/>:
-/// the forward product by neurons (rows of w), BP2 by columns of δ, the update by neurons (rows of w). Thread p always
+/// the forward product and the update by neurons (rows of w), BP2 by examples (rows of δ). Thread p always
 /// gets the same block, and the split depends only on the shape and the thread count. Each output element is computed by the same instructions whatever the split, so the results equal
 /// the single-threaded ones. Products too small to repay the hand-off run on the calling thread.
 /// Allocation-free after construction.
@@ -33,12 +33,15 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
         Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: 2);
     }
 
-    /// <summary>As <see cref="Gemm.Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, split by columns of C (neurons of the layer below).</summary>
+    /// <summary>
+    /// As <see cref="Gemm.Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, split by rows of C (examples): each thread
+    /// packs and reads only its own rows of δ and writes one contiguous block (split by columns, both threads packed all of δ and
+    /// shared a cache line in every row; [784,1000,1000,10] at m = 100 went from 1.53 s to 1.29 s of BP2 an epoch on two threads).
+    /// </summary>
     public void Multiply(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k)
     {
         GemmChecks.Multiply(a.Span, b.Span, c.Span, m, n, k);
-        // Blocks of two vectors keep every block on the SIMD path, so the split cannot change a result.
-        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: n, align: 2 * Math.Max(1, Vector<T>.Count));
+        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: m, align: 1);
     }
 
     /// <summary>
@@ -51,7 +54,8 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public void MultiplyTransposedAAccumulate(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k, T alpha, T beta)
     {
         GemmChecks.MultiplyTransposedAAccumulate(a.Span, b.Span, c.Span, m, n, k);
-        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, count: n, align: 1);
+        // The same parts as the forward product's, so each core keeps updating the rows of w it reads there.
+        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, count: n, align: 2);
     }
 
     // count: the dimension the parts split (n or k); align: parts start at multiples of it, so that each part's tiles
@@ -88,7 +92,7 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
                     Gemm.ForwardBlock(A.Span, B.Span, Bias.Span, C.Span, N, K, 0, M, start, end);
                     break;
                 case Operation.Multiply:
-                    Gemm.MultiplyColumns(A.Span, B.Span, C.Span, M, N, K, start, end);
+                    Gemm.Multiply(A.Span, B.Span, C.Span, M, N, K, start, end);
                     break;
                 case Operation.TransposedAAccumulate:
                     Gemm.TransposedACore(A.Span, B.Span, C.Span, M, N, K, Alpha, Beta, start, end);
