@@ -14,6 +14,13 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     /// <summary>Fewer multiply-adds than this (about a microsecond of work) stay on the calling thread.</summary>
     public const int MinParallelWork = 16_384;
 
+    /// <summary>
+    /// Products of more than this many multiply-adds per thread (about 13 µs) are cut into up to 8 pieces per thread, which
+    /// the threads take in turn: a thread slowed down (a busy neighbour on a shared machine) then does fewer pieces instead of
+    /// keeping the others waiting. Which thread computes a piece never changes its numbers.
+    /// </summary>
+    public const long PieceWork = 1_000_000;
+
     private readonly Work _work = new();
 
     public ComputeContext Context { get; }
@@ -30,7 +37,7 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
         GemmChecks.MultiplyTransposedAddBias(a.Span, b.Span, bias.Span, c.Span, m, n, k);
         // Every neuron's dot product is the same instructions wherever its tile starts, so the split need only keep the
         // parts even (30 neurons: 14 and 16, not 8 and 22).
-        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: 2);
+        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: 2, maxPiecesPerThread: 8);
     }
 
     /// <summary>
@@ -41,7 +48,8 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public void Multiply(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k)
     {
         GemmChecks.Multiply(a.Span, b.Span, c.Span, m, n, k);
-        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: m, align: 1);
+        // One piece per thread: a piece of a few rows of δ would stream all of w again.
+        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: m, align: 1, maxPiecesPerThread: 1);
     }
 
     /// <summary>
@@ -54,21 +62,36 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public void MultiplyTransposedAAccumulate(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k, T alpha, T beta)
     {
         GemmChecks.MultiplyTransposedAAccumulate(a.Span, b.Span, c.Span, m, n, k);
-        // The same parts as the forward product's, so each core keeps updating the rows of w it reads there.
-        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, count: n, align: 2);
+        // One part per thread: the same parts as the forward product's, so each core keeps updating the rows of w it reads there.
+        // Cut finer: pieces of whole 6-row tiles.
+        Run(Operation.TransposedAAccumulate, a, b, default, c, m, n, k, alpha, beta, count: n, align: 2, maxPiecesPerThread: 8, pieceAlign: 6);
     }
 
-    // count: the dimension the parts split (n or k); align: parts start at multiples of it, so that each part's tiles
-    // compute exactly what the single-threaded kernel does.
-    private void Run(Operation op, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k, T alpha, T beta, int count, int align)
+    // count: the dimension the parts split (n or m); align: parts start at multiples of it, so that each part's tiles
+    // compute exactly what the single-threaded kernel does; pieceAlign: the same, when cut into more pieces than threads.
+    private void Run(Operation op, ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k, T alpha, T beta,
+        int count, int align, int maxPiecesPerThread, int pieceAlign = 0)
     {
         int parts = Context.Threads;
+        long work = (long)m * n * k;
         var w = _work;
         (w.Op, w.A, w.B, w.Bias, w.C, w.M, w.N, w.K, w.Alpha, w.Beta, w.Count, w.Align) = (op, a, b, bias, c, m, n, k, alpha, beta, count, align);
-        if (parts == 1 || (long)m * n * k < MinParallelWork || count / align < parts)
+        if (parts == 1 || work < MinParallelWork || count / align < parts)
+        {
             w.Execute(0, 1);
+        }
         else
+        {
+            int perThread = (int)Math.Clamp(work / parts / PieceWork, 1, maxPiecesPerThread);
+            if (perThread > 1)
+            {
+                w.Align = pieceAlign > 0 ? pieceAlign : align;
+                perThread = Math.Max(1, Math.Min(perThread, count / w.Align / parts));
+            }
+            w.Pieces = parts * perThread;
+            w.NextPiece = 0;
             Context.Run(w);
+        }
         w.A = w.B = w.Bias = default;
         w.C = default;
     }
@@ -83,9 +106,23 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
         public int M, N, K, Count, Align;
         public T Alpha, Beta;
 
+        public int Pieces, NextPiece;
+
         public override void Execute(int part, int parts)
         {
-            var (start, end) = ComputeContext.Partition(Count, part, parts, Align);
+            if (parts == 1 || Pieces == parts)
+            {
+                Compute(part, parts); // one part per thread, always the same one
+                return;
+            }
+            int piece;
+            while ((piece = Interlocked.Increment(ref NextPiece) - 1) < Pieces)
+                Compute(piece, Pieces);
+        }
+
+        private void Compute(int piece, int pieces)
+        {
+            var (start, end) = ComputeContext.Partition(Count, piece, pieces, Align);
             switch (Op)
             {
                 case Operation.Forward:
