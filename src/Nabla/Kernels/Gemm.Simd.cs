@@ -199,8 +199,11 @@ public static partial class Gemm
         int tile = 2 * Vector<T>.Count;
         int block = ColumnBlockTiles * tile;
         ref T panelsRef = ref MemoryMarshal.GetReference(panels);
-        for (int r = 0; r < rows; r += 6)
-            PackPanel(ref Unsafe.Add(ref a, (nint)r * aRow), aRow, aP, Math.Min(6, rows - r), depth, alpha, ref Unsafe.Add(ref panelsRef, (nint)r * depth));
+        if (aRow == 1)
+            PackPanelsDownColumns(ref a, aP, rows, depth, alpha, ref panelsRef);
+        else
+            for (int r = 0; r < rows; r += 6)
+                PackPanel(ref Unsafe.Add(ref a, (nint)r * aRow), aRow, aP, Math.Min(6, rows - r), depth, alpha, ref Unsafe.Add(ref panelsRef, (nint)r * depth));
         for (int col0 = 0; col0 < cols; col0 += block)
         {
             int colEnd = Math.Min(col0 + block, cols);
@@ -243,26 +246,43 @@ public static partial class Gemm
     {
         if (nr < 6)
             MemoryMarshal.CreateSpan(ref panel, 6 * depth).Clear();
-        if (aRow == 1)
+        for (int i = 0; i < nr; i++)
         {
-            // The update (A = Δ, read down its columns): the 6 values of a step lie together in A too.
+            ref T ai = ref Unsafe.Add(ref a, i * aRow);
+            ref T to = ref Unsafe.Add(ref panel, i);
             for (int p = 0; p < depth; p++)
-            {
-                ref T ap = ref Unsafe.Add(ref a, p * aP);
-                ref T to = ref Unsafe.Add(ref panel, 6 * p);
-                for (int i = 0; i < nr; i++)
-                    Unsafe.Add(ref to, i) = alpha * Unsafe.Add(ref ap, i);
-            }
+                Unsafe.Add(ref to, 6 * p) = alpha * Unsafe.Add(ref ai, p * aP);
         }
-        else
+    }
+
+    /// <summary>
+    /// All the panels at once for the update, where a(r, p) = Δ[p, r] and r runs along rows of Δ: one row of Δ after the
+    /// other, read straight through. Panel by panel, the reads would go down the columns of Δ with a stride of n floats,
+    /// which at n = 1,000 is 4 KB: every read the same L1 set, and the packing took a twentieth of the training time.
+    /// </summary>
+    private static void PackPanelsDownColumns<T>(ref T a, nint aP, int rows, int depth, T alpha, ref T panels)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        int last = rows / 6 * 6;
+        if (last < rows)
+            MemoryMarshal.CreateSpan(ref Unsafe.Add(ref panels, (nint)last * depth), 6 * depth).Clear();
+        for (int p = 0; p < depth; p++)
         {
-            for (int i = 0; i < nr; i++)
+            ref T ap = ref Unsafe.Add(ref a, p * aP);
+            ref T to = ref Unsafe.Add(ref panels, 6 * p);
+            int r = 0;
+            for (; r < last; r += 6)
             {
-                ref T ai = ref Unsafe.Add(ref a, i * aRow);
-                ref T to = ref Unsafe.Add(ref panel, i);
-                for (int p = 0; p < depth; p++)
-                    Unsafe.Add(ref to, 6 * p) = alpha * Unsafe.Add(ref ai, p * aP);
+                ref T group = ref Unsafe.Add(ref to, (nint)r * depth);
+                group = alpha * Unsafe.Add(ref ap, r);
+                Unsafe.Add(ref group, 1) = alpha * Unsafe.Add(ref ap, r + 1);
+                Unsafe.Add(ref group, 2) = alpha * Unsafe.Add(ref ap, r + 2);
+                Unsafe.Add(ref group, 3) = alpha * Unsafe.Add(ref ap, r + 3);
+                Unsafe.Add(ref group, 4) = alpha * Unsafe.Add(ref ap, r + 4);
+                Unsafe.Add(ref group, 5) = alpha * Unsafe.Add(ref ap, r + 5);
             }
+            for (int i = 0; r < rows; r++, i++)
+                Unsafe.Add(ref to, (nint)last * depth + i) = alpha * Unsafe.Add(ref ap, r);
         }
     }
 
