@@ -55,7 +55,7 @@ internal static class BenchCommand
         new("--threads")
         {
             Description = "Threads for the matrix products; 0 chooses: all cores when a step has ≥ 0.5 M multiply-adds (e.g. [784,100,10] at m = 10), else 1. " +
-                          "The split is fixed, so a thread count gives the same weights every run",
+                          "Any thread count gives the same weights",
             DefaultValueFactory = _ => 0,
         };
 

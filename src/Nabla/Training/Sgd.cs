@@ -92,7 +92,8 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     }
 
     /// <remarks><paramref name="threads"/>: threads for the matrix products (1 = this thread only). The work is split the
-    /// same way every run, so a seed and a thread count give the same weights; other thread counts agree to rounding.</remarks>
+    /// same way every run, and every output of a split product is computed by the same instructions whichever thread holds it,
+    /// so a seed gives the same weights whatever the thread count.</remarks>
     public Sgd(Network<T> network, Cost cost, T eta, int miniBatchSize, int seed = 0, int threads = 1)
     {
         if (threads is < 1 or > 64) throw new NablaException($"the number of threads must be 1 to 64, got {threads}");
