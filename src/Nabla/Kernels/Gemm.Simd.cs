@@ -189,9 +189,9 @@ public static partial class Gemm
     /// <summary>
     /// One depth block, cols ≥ 2 vectors: column blocks of <see cref="ColumnBlockTiles"/> two-vector tiles, and in each, 6 rows at a
     /// time across the block. The block of B (depth × block) stays in L2 while every row passes, and C is walked row by row
-    /// (sequential, so the hardware prefetcher streams it) rather than down its columns. The 6 rows of A are first packed, times
-    /// alpha, into <paramref name="panel"/> (p-major: the 6 values a step broadcasts lie together), so the tile's epilogue is one
-    /// add per vector and the tile needs one pointer into A instead of six.
+    /// (sequential, so the hardware prefetcher streams it) rather than down its columns. A is first packed, times alpha, into
+    /// <paramref name="panels"/> of 6 rows each (p-major: the 6 values a step broadcasts lie together), so the tile's epilogue is
+    /// one add per vector and the tile needs one pointer into A instead of six.
     /// </summary>
     private static void BroadcastWide<T>(ref T a, int aRow, int aP, ref T b, int ldb, ref T c, int ldc, int rows, int cols, int depth, T alpha, bool accumulate, Span<T> panels)
         where T : unmanaged, IFloatingPointIeee754<T>
