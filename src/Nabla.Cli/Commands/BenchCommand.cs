@@ -154,7 +154,7 @@ internal static class BenchCommand
             if (phases is not null)
             {
                 double total = phases.Values.Sum();
-                Console.WriteLine("Per phase, one more epoch with a clock read between phases:");
+                Console.WriteLine("Per phase, one more epoch with a clock read between phases (the batch gathered in line, without the loader):");
                 foreach (var (phase, t) in phases)
                     Console.WriteLine($"  {phase,-22} {t:F3} s  {t / total,6:P1}");
             }
