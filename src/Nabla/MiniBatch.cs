@@ -17,6 +17,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     private readonly T[][] _delta;  // δ^l for l = 1…L
     private T[] _y;                 // targets, Capacity × n_L (swapped with a StagedInputs when a loader filled the next batch)
     private readonly ParallelGemm<T> _gemm;
+    private readonly ParallelGather? _gather; // with more than one thread
     private readonly float[] _pixelScratch; // one input row, when pixels become inputs of a type other than float
 
     public Network<T> Network { get; }
@@ -37,6 +38,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         Network = network;
         Capacity = capacity;
         _gemm = new ParallelGemm<T>(context ?? ComputeContext.Serial);
+        if (_gemm.Context.Threads > 1) _gather = new ParallelGather(_gemm.Context, capacity, network.Sizes[0]);
         _pixelScratch = typeof(T) == typeof(float) ? [] : new float[network.Sizes[0]];
         _a = network.Sizes.Select(n => new T[capacity * n]).ToArray();
         _z = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
@@ -70,7 +72,10 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     public void Load(Dataset data, ReadOnlySpan<int> indices)
     {
         if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
-        Fill(data, indices, _a[0], _y, _pixelScratch);
+        if (_gather is not null && indices.Length >= 2 * _gather.Parts)
+            _gather.Fill(this, data, indices);
+        else
+            Fill(data, indices, _a[0], _y, _pixelScratch);
         Size = indices.Length;
     }
 
@@ -97,14 +102,65 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
 
     private void Fill(Dataset data, ReadOnlySpan<int> indices, T[] inputs, T[] targets, Span<float> scratch)
     {
+        CheckShape(data);
+        GatherRows(data, indices, inputs.AsSpan(0, indices.Length * Sizes[0]), scratch);
+        Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]);
+    }
+
+    private void CheckShape(Dataset data)
+    {
         if (data.InputSize != Sizes[0])
             throw new NablaException($"the data has {data.InputSize} inputs per example but the network's input layer has {Sizes[0]} neurons");
         if (data.ClassCount > Sizes[L])
             throw new NablaException($"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons");
-        var x = inputs.AsSpan(0, indices.Length * Sizes[0]);
-        if (data.Pixels is { } pixels) Gather.RowsFromPixels(pixels, Sizes[0], indices, x, scratch);
-        else Gather.Rows(data.Inputs, Sizes[0], indices, x);
-        Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]);
+    }
+
+    private void GatherRows(Dataset data, ReadOnlySpan<int> indices, Span<T> inputs, Span<float> scratch)
+    {
+        if (data.Pixels is { } pixels) Gather.RowsFromPixels(pixels, Sizes[0], indices, inputs, scratch);
+        else Gather.Rows(data.Inputs, Sizes[0], indices, inputs);
+    }
+
+    /// <summary>
+    /// The gather of a batch's inputs split by examples across the threads of the products. A gather mostly waits on memory
+    /// for scattered rows; two cores wait for twice as many rows at once. Used when the products have more than one thread
+    /// (then no loader thread runs beside them).
+    /// </summary>
+    private sealed class ParallelGather : ParallelWork
+    {
+        private readonly ComputeContext _context;
+        private readonly int[] _indices;
+        private readonly float[][] _scratch;   // one row per thread, when pixels become inputs of a type other than float
+        private MiniBatch<T>? _batch;
+        private Dataset? _data;
+        private int _count;
+
+        public ParallelGather(ComputeContext context, int capacity, int inputs)
+        {
+            _context = context;
+            _indices = new int[capacity];
+            _scratch = Enumerable.Range(0, context.Threads).Select(_ => typeof(T) == typeof(float) ? [] : new float[inputs]).ToArray();
+        }
+
+        public int Parts => _context.Threads;
+
+        public void Fill(MiniBatch<T> batch, Dataset data, ReadOnlySpan<int> indices)
+        {
+            batch.CheckShape(data);
+            indices.CopyTo(_indices);
+            (_batch, _data, _count) = (batch, data, indices.Length);
+            try { _context.Run(this); }
+            catch (AggregateException e) when (e.InnerExceptions.Count == 1) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!); }
+            finally { (_batch, _data) = (null, null); }
+            Gather.OneHot(data.Labels, indices, batch._y.AsSpan(0, indices.Length * batch.Sizes[batch.L]), batch.Sizes[batch.L]);
+        }
+
+        public override void Execute(int part, int parts)
+        {
+            var (start, end) = ComputeContext.Partition(_count, part, parts, 1);
+            int width = _batch!.Sizes[0];
+            _batch.GatherRows(_data!, _indices.AsSpan(start, end - start), _batch._a[0].AsSpan(start * width, (end - start) * width), _scratch[part]);
+        }
     }
 
     /// <summary>

@@ -82,3 +82,47 @@ public class LoadAheadTests
         Assert.True(allocated == 0, $"an epoch of 1,000 steps with the loader allocated {allocated} bytes");
     }
 }
+
+/// <summary>With more than one thread for the products, a batch's rows are gathered by all of them.</summary>
+public class ParallelGatherTests
+{
+    private static readonly Lazy<Dataset> Pixels = new(() =>
+        Dataset.FromIdx(TestFiles.Sample("train-images-idx3-ubyte.gz"), TestFiles.Sample("train-labels-idx1-ubyte.gz")).Slice(0, 300));
+
+    private static (T[] Inputs, T[] Targets) Load<T>(Dataset data, int[] indices, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        using var context = new Nabla.Kernels.ComputeContext(threads);
+        var batch = new MiniBatch<T>(new Network<T>([784, 5, 10]), 20, context);
+        batch.Load(data, indices);
+        return (batch.Activation(0).ToArray(), batch.Targets.ToArray());
+    }
+
+    [Theory]
+    [InlineData(2)]
+    [InlineData(3)]
+    public void TheSameBatchAsOneThreadGathers(int threads)
+    {
+        int[] indices = [299, 0, 17, 17, 150, 3, 42, 298, 5, 77, 1, 200, 9];
+        var floats = Performance.ParallelTrainingTests.SyntheticData(examples: 300, seed: 8);
+        foreach (var data in new[] { Pixels.Value, floats })
+        {
+            var (x1, y1) = Load<float>(data, indices, 1);
+            var (x, y) = Load<float>(data, indices, threads);
+            Assert.Equal(x1, x);
+            Assert.Equal(y1, y);
+            var (d1, t1) = Load<double>(data, indices, 1);
+            var (d, t) = Load<double>(data, indices, threads);
+            Assert.Equal(d1, d);
+            Assert.Equal(t1, t);
+        }
+    }
+
+    [Fact]
+    public void AnIndexOutsideTheDataIsRefusedAsWithOneThread()
+    {
+        using var context = new Nabla.Kernels.ComputeContext(2);
+        var batch = new MiniBatch<float>(new Network<float>([784, 5, 10]), 20, context);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => batch.Load(Pixels.Value, [1, 2, 3, 300, 4, 5]));
+        Assert.Contains("example 300", error.Message);
+    }
+}
