@@ -71,11 +71,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>Copies the examples <paramref name="indices"/> of <paramref name="data"/> into the batch: inputs as rows, labels as one-hot targets.</summary>
     public void Load(Dataset data, ReadOnlySpan<int> indices)
     {
-        if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
-        if (_gather is not null && indices.Length >= 2 * _gather.Parts)
-            _gather.Fill(this, data, indices);
-        else
-            Fill(data, indices, _a[0], _y, _pixelScratch);
+        Fill(data, indices, _a[0], _y, _pixelScratch, _gather);
         Size = indices.Length;
     }
 
@@ -86,8 +82,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     /// <summary>As <see cref="Load(Dataset, ReadOnlySpan{int})"/>, into <paramref name="staged"/> instead of the batch. Touches nothing of the batch: safe on another thread.</summary>
     internal void Fill(Dataset data, ReadOnlySpan<int> indices, StagedInputs<T> staged)
     {
-        if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
-        Fill(data, indices, staged.Inputs, staged.Targets, staged.Scratch);
+        Fill(data, indices, staged.Inputs, staged.Targets, staged.Scratch, gather: null);
         staged.Size = indices.Length;
     }
 
@@ -100,19 +95,19 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         Size = staged.Size;
     }
 
-    private void Fill(Dataset data, ReadOnlySpan<int> indices, T[] inputs, T[] targets, Span<float> scratch)
+    // gather: the threads of the products, to share the rows among (null: this thread alone).
+    private void Fill(Dataset data, ReadOnlySpan<int> indices, T[] inputs, T[] targets, Span<float> scratch, ParallelGather? gather)
     {
-        CheckShape(data);
-        GatherRows(data, indices, inputs.AsSpan(0, indices.Length * Sizes[0]), scratch);
-        Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]);
-    }
-
-    private void CheckShape(Dataset data)
-    {
+        if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
         if (data.InputSize != Sizes[0])
             throw new NablaException($"the data has {data.InputSize} inputs per example but the network's input layer has {Sizes[0]} neurons");
         if (data.ClassCount > Sizes[L])
             throw new NablaException($"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons");
+        if (gather is not null && indices.Length >= 2 * gather.Parts)
+            gather.Rows(this, data, indices);
+        else
+            GatherRows(data, indices, inputs.AsSpan(0, indices.Length * Sizes[0]), scratch);
+        Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]);
     }
 
     private void GatherRows(Dataset data, ReadOnlySpan<int> indices, Span<T> inputs, Span<float> scratch)
@@ -144,15 +139,14 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
 
         public int Parts => _context.Threads;
 
-        public void Fill(MiniBatch<T> batch, Dataset data, ReadOnlySpan<int> indices)
+        /// <summary>The batch's input rows for <paramref name="indices"/>, each thread gathering its share into the batch's a^0.</summary>
+        public void Rows(MiniBatch<T> batch, Dataset data, ReadOnlySpan<int> indices)
         {
-            batch.CheckShape(data);
             indices.CopyTo(_indices);
             (_batch, _data, _count) = (batch, data, indices.Length);
             try { _context.Run(this); }
             catch (AggregateException e) when (e.InnerExceptions.Count == 1) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!); }
             finally { (_batch, _data) = (null, null); }
-            Gather.OneHot(data.Labels, indices, batch._y.AsSpan(0, indices.Length * batch.Sizes[batch.L]), batch.Sizes[batch.L]);
         }
 
         public override void Execute(int part, int parts)

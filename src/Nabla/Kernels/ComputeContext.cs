@@ -1,5 +1,3 @@
-using System.Diagnostics;
-
 namespace Nabla.Kernels;
 
 /// <summary>Work cut into a fixed number of parts; part p always runs on thread p of a <see cref="ComputeContext"/>.</summary>
@@ -85,10 +83,9 @@ public sealed class ComputeContext : IDisposable
     {
         private readonly int _threads;
         private readonly Worker[] _workers;
-        private readonly object _gate = new();
+        private readonly IdleWait _idle = new();
         private ParallelWork? _work;
         private long _generation;   // incremented once per Run; workers wait for it to change
-        private int _parked;        // workers waiting on _gate
         private volatile bool _stopped;
 
         public Team(int threads)
@@ -108,8 +105,7 @@ public sealed class ComputeContext : IDisposable
             if (_stopped) throw new ObjectDisposedException(nameof(ComputeContext));
             _work = work;
             long generation = Interlocked.Increment(ref _generation); // a full fence: _work is visible before the new generation
-            if (Volatile.Read(ref _parked) != 0)
-                lock (_gate) Monitor.PulseAll(_gate);
+            _idle.Wake();
             Exception? failure = null;
             try { work.Execute(0, _threads); }
             catch (Exception e) { failure = e; }
@@ -124,13 +120,7 @@ public sealed class ComputeContext : IDisposable
                     catch (Exception error) { failure ??= error; }
                     continue;
                 }
-                int spins = 0;
-                while (Volatile.Read(ref worker.Completed) != generation)
-                {
-                    // Yield now and then in case the worker shares this core with us.
-                    if (++spins % 4096 == 0) Thread.Yield();
-                    else Thread.SpinWait(1);
-                }
+                IdleWait.SpinUntil((worker, generation), static s => Volatile.Read(ref s.worker.Completed) == s.generation);
                 if (worker.Failure is { } e)
                 {
                     worker.Failure = null;
@@ -145,44 +135,22 @@ public sealed class ComputeContext : IDisposable
         {
             _stopped = true;
             Interlocked.Increment(ref _generation);
-            lock (_gate) Monitor.PulseAll(_gate);
+            _idle.WakeAll();
         }
 
         private void Loop(Worker worker, int part)
         {
             long seen = 0;
-            long parkAfter = (long)(SpinBeforeParking.TotalSeconds * Stopwatch.Frequency);
             while (true)
             {
-                long idleSince = Stopwatch.GetTimestamp();
-                int spins = 0;
-                long generation;
-                while ((generation = Volatile.Read(ref _generation)) == seen)
-                {
-                    Thread.SpinWait(1);
-                    if (++spins % 256 == 0 && Stopwatch.GetTimestamp() - idleSince > parkAfter)
-                    {
-                        Park(seen);
-                        idleSince = Stopwatch.GetTimestamp();
-                    }
-                }
+                _idle.Until((team: this, seen), static s => Volatile.Read(ref s.team._generation) != s.seen);
+                long generation = Volatile.Read(ref _generation);
                 if (_stopped) return;
                 seen = generation;
                 if (!worker.TryClaim(generation)) continue; // the caller did this part already
                 try { _work!.Execute(part, _threads); }
                 catch (Exception e) { worker.Failure = e; }
                 Volatile.Write(ref worker.Completed, generation);
-            }
-        }
-
-        private void Park(long seen)
-        {
-            lock (_gate)
-            {
-                Interlocked.Increment(ref _parked); // a full fence: Run either sees the count or we see its new generation
-                while (Volatile.Read(ref _generation) == seen)
-                    Monitor.Wait(_gate);
-                Interlocked.Decrement(ref _parked);
             }
         }
     }

@@ -17,15 +17,11 @@ public static class Gather
     public static void Rows<T>(ReadOnlySpan<float> source, int width, ReadOnlySpan<int> indices, Span<T> destination)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        if (destination.Length != indices.Length * width)
-            throw new ArgumentException($"destination has length {destination.Length}; expected {indices.Length} rows × {width}", nameof(destination));
+        CheckRows(destination.Length, indices.Length, width);
         int rows = source.Length / width;
         for (int i = 0; i < indices.Length; i++)
         {
-            int row = indices[i];
-            if ((uint)row >= (uint)rows)
-                throw new ArgumentOutOfRangeException(nameof(indices), row, $"index {i} names example {row}; there are {rows}");
+            int row = SourceRow(indices, i, rows);
             var from = source.Slice(row * width, width);
             var to = destination.Slice(i * width, width);
             if (typeof(T) == typeof(float))
@@ -73,17 +69,13 @@ public static class Gather
     public static void RowsFromPixels<T>(ReadOnlySpan<byte> pixels, int width, ReadOnlySpan<int> indices, Span<T> destination, Span<float> scratch)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
-        if (destination.Length != indices.Length * width)
-            throw new ArgumentException($"destination has length {destination.Length}; expected {indices.Length} rows × {width}", nameof(destination));
+        CheckRows(destination.Length, indices.Length, width);
         if (typeof(T) != typeof(float) && scratch.Length < width)
             throw new ArgumentException($"scratch has length {scratch.Length}; a row needs {width}", nameof(scratch));
         int rows = pixels.Length / width;
         for (int i = 0; i < indices.Length; i++)
         {
-            int row = indices[i];
-            if ((uint)row >= (uint)rows)
-                throw new ArgumentOutOfRangeException(nameof(indices), row, $"index {i} names example {row}; there are {rows}");
+            int row = SourceRow(indices, i, rows);
             var from = pixels.Slice(row * width, width);
             var to = destination.Slice(i * width, width);
             if (typeof(T) == typeof(float))
@@ -122,6 +114,22 @@ public static class Gather
                 Sse.Prefetch0(first + width - 1); // the last line, when the row does not start on a line boundary
             }
         }
+    }
+
+    private static void CheckRows(int destination, int indices, int width)
+    {
+        ArgumentOutOfRangeException.ThrowIfLessThan(width, 1);
+        if (destination != indices * width)
+            throw new ArgumentException($"destination has length {destination}; expected {indices} rows × {width}", nameof(destination));
+    }
+
+    /// <summary>indices[i], checked against the <paramref name="rows"/> the source holds.</summary>
+    private static int SourceRow(ReadOnlySpan<int> indices, int i, int rows)
+    {
+        int row = indices[i];
+        if ((uint)row >= (uint)rows)
+            throw new ArgumentOutOfRangeException(nameof(indices), row, $"index {i} names example {row}; there are {rows}");
+        return row;
     }
 
     /// <summary>Row i of <paramref name="destination"/> = the one-hot vector of class <c>labels[indices[i]]</c>, <paramref name="width"/> classes.</summary>

@@ -354,14 +354,13 @@ public static partial class Gemm
             if (nr > 5) { StoreSum(ref Unsafe.Add(ref c, 5 * ldc), c50, accumulate); StoreSum(ref Unsafe.Add(ref cw, 5 * ldc), c51, accumulate); }
             return;
         }
-        Vector<T> one = Vector<T>.One, beta = accumulate ? Vector<T>.One : Vector<T>.Zero;
-        StoreAcc(ref c, c00, one, beta, accumulate, true, mask0);
-        StoreAcc(ref cw, c01, one, beta, accumulate, true, mask1);
-        if (nr > 1) { StoreAcc(ref Unsafe.Add(ref c, ldc), c10, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, ldc), c11, one, beta, accumulate, true, mask1); }
-        if (nr > 2) { StoreAcc(ref Unsafe.Add(ref c, 2 * ldc), c20, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 2 * ldc), c21, one, beta, accumulate, true, mask1); }
-        if (nr > 3) { StoreAcc(ref Unsafe.Add(ref c, 3 * ldc), c30, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 3 * ldc), c31, one, beta, accumulate, true, mask1); }
-        if (nr > 4) { StoreAcc(ref Unsafe.Add(ref c, 4 * ldc), c40, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 4 * ldc), c41, one, beta, accumulate, true, mask1); }
-        if (nr > 5) { StoreAcc(ref Unsafe.Add(ref c, 5 * ldc), c50, one, beta, accumulate, true, mask0); StoreAcc(ref Unsafe.Add(ref cw, 5 * ldc), c51, one, beta, accumulate, true, mask1); }
+        StoreSum(ref c, c00, accumulate, mask0);
+        StoreSum(ref cw, c01, accumulate, mask1);
+        if (nr > 1) { StoreSum(ref Unsafe.Add(ref c, ldc), c10, accumulate, mask0); StoreSum(ref Unsafe.Add(ref cw, ldc), c11, accumulate, mask1); }
+        if (nr > 2) { StoreSum(ref Unsafe.Add(ref c, 2 * ldc), c20, accumulate, mask0); StoreSum(ref Unsafe.Add(ref cw, 2 * ldc), c21, accumulate, mask1); }
+        if (nr > 3) { StoreSum(ref Unsafe.Add(ref c, 3 * ldc), c30, accumulate, mask0); StoreSum(ref Unsafe.Add(ref cw, 3 * ldc), c31, accumulate, mask1); }
+        if (nr > 4) { StoreSum(ref Unsafe.Add(ref c, 4 * ldc), c40, accumulate, mask0); StoreSum(ref Unsafe.Add(ref cw, 4 * ldc), c41, accumulate, mask1); }
+        if (nr > 5) { StoreSum(ref Unsafe.Add(ref c, 5 * ldc), c50, accumulate, mask0); StoreSum(ref Unsafe.Add(ref cw, 5 * ldc), c51, accumulate, mask1); }
     }
 
     /// <summary>c = acc, or c + acc when accumulating.</summary>
@@ -369,6 +368,15 @@ public static partial class Gemm
     private static void StoreSum<T>(ref T c, Vector<T> acc, bool accumulate)
         where T : unmanaged, IFloatingPointIeee754<T>
         => (accumulate ? Vector.LoadUnsafe(ref c) + acc : acc).StoreUnsafe(ref c);
+
+    /// <summary>As <see cref="StoreSum{T}(ref T, Vector{T}, bool)"/> for the lanes set in <paramref name="mask"/>; the others keep what c holds.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreSum<T>(ref T c, Vector<T> acc, bool accumulate, Vector<T> mask)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Vector<T> old = Vector.LoadUnsafe(ref c);
+        Vector.ConditionalSelect(mask, accumulate ? old + acc : acc, old).StoreUnsafe(ref c);
+    }
 
     private static void Tile4xV1<T>(ref T a, nint o1, nint o2, nint o3, nint aP, ref T b, nint ldb, ref T c, nint ldc, int nr, int depth,
         T alpha, T beta, bool masked, Vector<T> mask)
