@@ -4,6 +4,16 @@ namespace Nabla.Tests.Training;
 
 public class CheckpointTests
 {
+    /// <summary>A run of <paramref name="epochs"/> epochs after its first, saved to <paramref name="folder"/>; and its training data.</summary>
+    private static (TrainingRun<T> Run, Dataset Training) SavedAfterOneEpoch<T>(int epochs, TempDirectory folder) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
+        var run = MakeRun<T>(epochs);
+        run.RunEpoch(training, training);
+        Checkpoint.Save(run, folder.Path);
+        return (run, training);
+    }
+
     private static TrainingRun<T> MakeRun<T>(int epochs) where T : unmanaged, IFloatingPointIeee754<T>
     {
         int[] sizes = [12, 8, 6, 4];
@@ -56,11 +66,8 @@ public class CheckpointTests
     [Fact]
     public void A_checkpoint_whose_files_belong_to_different_saves_is_refused()
     {
-        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
         using var folder = new TempDirectory();
-        var run = MakeRun<double>(4);
-        run.RunEpoch(training, training);
-        Checkpoint.Save(run, folder.Path);
+        var (run, training) = SavedAfterOneEpoch<double>(4, folder);
         string olderModel = folder.File("old.safetensors");
         File.Copy(folder.File("model.1.safetensors"), olderModel);
         run.RunEpoch(training, training);
@@ -74,11 +81,8 @@ public class CheckpointTests
     [Fact]
     public void A_save_cut_off_before_its_state_is_written_leaves_the_previous_checkpoint_whole()
     {
-        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
         using var folder = new TempDirectory();
-        var run = MakeRun<double>(4);
-        run.RunEpoch(training, training);
-        Checkpoint.Save(run, folder.Path);
+        var (run, training) = SavedAfterOneEpoch<double>(4, folder);
         var saved = run.Sgd.Network.Clone();
         // What a process killed during the next save leaves: new tensor files (one of them cut short), no new state.json.
         run.RunEpoch(training, training);
@@ -129,11 +133,8 @@ public class CheckpointTests
     [Fact]
     public void A_checkpoint_of_another_optimiser_is_refused_with_a_clear_message()
     {
-        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
         using var folder = new TempDirectory();
-        var run = MakeRun<double>(2);
-        run.RunEpoch(training, training);
-        Checkpoint.Save(run, folder.Path);
+        var (run, training) = SavedAfterOneEpoch<double>(2, folder);
         var other = MakeRun<double>(2);
         other.Sgd.Optimizer = Optimizer<double>.Sgd();
         var e = Assert.Throws<InvalidFileException>(() => Checkpoint.Restore(other, folder.Path));
@@ -143,11 +144,8 @@ public class CheckpointTests
     [Fact]
     public void The_checkpoints_model_file_loads_as_a_model()
     {
-        var training = SyntheticData.Make(inputSize: 12, classes: 4, count: 40, seed: 1);
         using var folder = new TempDirectory();
-        var run = MakeRun<float>(2);
-        run.RunEpoch(training, training);
-        Checkpoint.Save(run, folder.Path);
+        var (run, training) = SavedAfterOneEpoch<float>(2, folder);
         var loaded = ModelFile.Load<float>(folder.File(Checkpoint.ModelFileName));
         Assert.Equal(run.Sgd.Network.Weights[2].Data, loaded.Network.Weights[2].Data);
         Assert.Same(Cost.LogLikelihood, loaded.Cost);
