@@ -1,7 +1,7 @@
+using System.Diagnostics;
 using System.Numerics;
 using System.Runtime.ExceptionServices;
 using Nabla.Data;
-using Nabla.Kernels;
 
 namespace Nabla;
 
@@ -56,26 +56,34 @@ internal sealed class BatchLoader<T> where T : unmanaged, IFloatingPointIeee754<
     private sealed class Channel(MiniBatch<T> batch, StagedInputs<T> staged)
     {
         private const int Idle = 0, Requested = 1, Done = 2;
+        private static readonly long ParkAfterTicks = Stopwatch.Frequency / 500; // 2 ms
 
         public readonly StagedInputs<T> Staged = staged;
-        private readonly IdleWait _idle = new();
+        private readonly object _gate = new();
         private Dataset? _data;
         private int[] _order = [];
         private int _start, _count;
         private int _state;
+        private int _parked;
         private volatile bool _stopped;
         private Exception? _failure;
 
         public void Post(Dataset data, int[] order, int start, int count)
         {
             (_data, _order, _start, _count) = (data, order, start, count);
-            Interlocked.Exchange(ref _state, Requested); // a full fence: the request is visible before the state
-            _idle.Wake();
+            Interlocked.Exchange(ref _state, Requested); // a full fence: the request is visible before the state, and _parked is read after it
+            if (Volatile.Read(ref _parked) != 0)
+                lock (_gate) Monitor.PulseAll(_gate);
         }
 
         public void WaitDone()
         {
-            IdleWait.SpinUntil(this, static c => Volatile.Read(ref c._state) == Done);
+            int spins = 0;
+            while (Volatile.Read(ref _state) != Done)
+            {
+                if (++spins % 4096 == 0) Thread.Yield(); // in case the helper shares this core
+                else Thread.SpinWait(1);
+            }
             _state = Idle;
             _data = null;
             if (_failure is { } e)
@@ -88,18 +96,39 @@ internal sealed class BatchLoader<T> where T : unmanaged, IFloatingPointIeee754<
         public void Stop()
         {
             _stopped = true;
-            _idle.WakeAll();
+            lock (_gate) Monitor.PulseAll(_gate);
         }
 
         public void Loop()
         {
             while (true)
             {
-                _idle.Until(this, static c => c._stopped || Volatile.Read(ref c._state) == Requested);
-                if (_stopped) return;
+                long idleSince = Stopwatch.GetTimestamp();
+                int spins = 0;
+                while (Volatile.Read(ref _state) != Requested)
+                {
+                    if (_stopped) return;
+                    Thread.SpinWait(1);
+                    if (++spins % 256 == 0 && Stopwatch.GetTimestamp() - idleSince > ParkAfterTicks)
+                    {
+                        Park();
+                        idleSince = Stopwatch.GetTimestamp();
+                    }
+                }
                 try { batch.Fill(_data!, _order.AsSpan(_start, _count), Staged); }
                 catch (Exception e) { _failure = e; }
                 Volatile.Write(ref _state, Done);
+            }
+        }
+
+        private void Park()
+        {
+            lock (_gate)
+            {
+                Interlocked.Increment(ref _parked); // a full fence: Post either sees the count or we see its request
+                while (Volatile.Read(ref _state) != Requested && !_stopped)
+                    Monitor.Wait(_gate);
+                Interlocked.Decrement(ref _parked);
             }
         }
     }
