@@ -3,7 +3,7 @@ using System.Diagnostics;
 namespace Nabla.Kernels;
 
 /// <summary>
-/// How Nabla's helper threads (the compute workers, the batch loader) wait for work, and how a poster wakes them. A step of
+/// How the compute workers of a <see cref="ComputeContext"/> wait for work, and how a poster wakes them. A step of
 /// training is a few microseconds, far too short to park and wake a thread for, so a waiter spins; after
 /// <see cref="ComputeContext.SpinBeforeParking"/> without work it parks, so an idle helper costs nothing.
 /// The poster publishes its work with a full fence (an Interlocked write) before calling <see cref="Wake"/>.
