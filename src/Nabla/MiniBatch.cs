@@ -18,6 +18,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
     private T[] _y;                 // targets, Capacity × n_L (swapped with a StagedInputs when a loader filled the next batch)
     private readonly ParallelGemm<T> _gemm;
     private readonly ParallelGather? _gather; // with more than one thread
+    private readonly ParallelRows? _rows;     // with more than one thread
     private readonly float[] _pixelScratch; // one input row, when pixels become inputs of a type other than float
 
     public Network<T> Network { get; }
@@ -38,7 +39,11 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         Network = network;
         Capacity = capacity;
         _gemm = new ParallelGemm<T>(context ?? ComputeContext.Serial);
-        if (_gemm.Context.Threads > 1) _gather = new ParallelGather(_gemm.Context, capacity, network.Sizes[0]);
+        if (_gemm.Context.Threads > 1)
+        {
+            _gather = new ParallelGather(_gemm.Context, capacity, network.Sizes[0]);
+            _rows = new ParallelRows(_gemm.Context);
+        }
         _pixelScratch = typeof(T) == typeof(float) ? [] : new float[network.Sizes[0]];
         _a = network.Sizes.Select(n => new T[capacity * n]).ToArray();
         _z = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
@@ -144,8 +149,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         {
             indices.CopyTo(_indices);
             (_batch, _data, _count) = (batch, data, indices.Length);
-            try { _context.Run(this); }
-            catch (AggregateException e) when (e.InnerExceptions.Count == 1) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!); }
+            try { RunUnwrapped(_context, this); }
             finally { (_batch, _data) = (null, null); }
         }
 
@@ -155,6 +159,79 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
             int width = _batch!.Sizes[0];
             _batch.GatherRows(_data!, _indices.AsSpan(start, end - start), _batch._a[0].AsSpan(start * width, (end - start) * width), _scratch[part]);
         }
+    }
+
+    /// <summary>Runs <paramref name="work"/> on the threads of <paramref name="context"/>; a part's exception reaches the caller as itself.</summary>
+    private static void RunUnwrapped(ComputeContext context, ParallelWork work)
+    {
+        try { context.Run(work); }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!); }
+    }
+
+    /// <summary>
+    /// The elementwise steps of a layer (a = σ(z) in the forward pass, δ ⊙= σ'(z) in BP2) split by examples across the threads
+    /// of the products. Every activation works row by row (softmax included), so any split gives the same numbers. Used for
+    /// layers of at least <see cref="MinParallelElements"/> values: σ of [784,1000,1000,10]'s 100 × 1,000 hidden layers took
+    /// 0.2 ms a layer on one core, about a twentieth of a step.
+    /// </summary>
+    private sealed class ParallelRows(ComputeContext context) : ParallelWork
+    {
+        /// <summary>Fewer values than this (some 20 µs of σ) stay on the calling thread.</summary>
+        public const int MinParallelElements = 16_384;
+
+        private MiniBatch<T>? _batch;
+        private int _layer;
+        private bool _derivative;
+
+        /// <summary>a^l = σ(z^l) for the batch.</summary>
+        public void Activate(MiniBatch<T> batch, int l) => Run(batch, l, derivative: false);
+
+        /// <summary>δ^l = δ^l ⊙ σ'(z^l) for the batch, δ^l holding (w^(l+1))ᵀ δ^(l+1).</summary>
+        public void MultiplyByDerivative(MiniBatch<T> batch, int l) => Run(batch, l, derivative: true);
+
+        private void Run(MiniBatch<T> batch, int l, bool derivative)
+        {
+            (_batch, _layer, _derivative) = (batch, l, derivative);
+            try { RunUnwrapped(context, this); }
+            finally { _batch = null; }
+        }
+
+        public override void Execute(int part, int parts)
+        {
+            var (start, end) = ComputeContext.Partition(_batch!.Size, part, parts, 1);
+            if (end > start) _batch.Elementwise(_layer, _derivative, start, end);
+        }
+    }
+
+    /// <summary>σ or the Hadamard product with σ' (see <see cref="ParallelRows"/>) for the examples [start, end) of layer l.</summary>
+    private void Elementwise(int l, bool derivative, int start, int end)
+    {
+        int n = Sizes[l];
+        var z = WeightedInput(l).Slice(start * n, (end - start) * n);
+        var a = Activation(l).Slice(start * n, (end - start) * n);
+        if (derivative)
+        {
+            var delta = Delta(l).Slice(start * n, (end - start) * n);
+            Network.Activations[l].MultiplyByDerivative<T>(z, a, delta, delta, n);
+        }
+        else
+        {
+            Network.Activations[l].Apply<T>(z, a, n);
+        }
+    }
+
+    /// <summary>a^l = σ(z^l) for the whole batch, on every thread when the layer is large enough.</summary>
+    private void Activate(int l)
+    {
+        if (_rows is null || Size * Sizes[l] < ParallelRows.MinParallelElements) Elementwise(l, derivative: false, 0, Size);
+        else _rows.Activate(this, l);
+    }
+
+    /// <summary>δ^l ⊙= σ'(z^l) for the whole batch, on every thread when the layer is large enough.</summary>
+    private void MultiplyByActivationDerivative(int l)
+    {
+        if (_rows is null || Size * Sizes[l] < ParallelRows.MinParallelElements) Elementwise(l, derivative: true, 0, Size);
+        else _rows.MultiplyByDerivative(this, l);
     }
 
     /// <summary>
@@ -174,7 +251,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         for (int l = 1; l <= L; l++)
         {
             _gemm.MultiplyTransposedAddBias(ActivationMemory(l - 1), Network.Weights[l].Data, Network.Biases[l], WeightedInputMemory(l), Size, Sizes[l], Sizes[l - 1]);
-            Network.Activations[l].Apply<T>(WeightedInput(l), Activation(l), Sizes[l]);
+            Activate(l);
         }
     }
 
@@ -187,7 +264,7 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         {
             // BP2: δ^l = ((w^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l); with examples as rows, (w^(l+1))ᵀ δ^(l+1) is Δ^(l+1) w^(l+1).
             _gemm.Multiply(DeltaMemory(l + 1), Network.Weights[l + 1].Data, DeltaMemory(l), Size, Sizes[l], Sizes[l + 1]);
-            Network.Activations[l].MultiplyByDerivative<T>(WeightedInput(l), Activation(l), Delta(l), Delta(l), Sizes[l]);
+            MultiplyByActivationDerivative(l);
         }
     }
 

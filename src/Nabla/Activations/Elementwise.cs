@@ -42,7 +42,7 @@ public abstract class ElementwiseActivation : Activation
 public sealed class SigmoidActivation : ElementwiseActivation
 {
     public override string Name => "sigmoid";
-    public override void Apply<T>(ReadOnlySpan<T> z, Span<T> a, int width) => TensorPrimitives.Sigmoid(z, a);
+    public override void Apply<T>(ReadOnlySpan<T> z, Span<T> a, int width) => Elementwise.Sigmoid(z, a);
     protected override IDerivativeLoops<T> DerivativeFor<T>() => Loops<T, Prime<T>>.Instance;
 
     private readonly struct Prime<T> : IDerivativeOperator<T> where T : unmanaged, IFloatingPointIeee754<T>

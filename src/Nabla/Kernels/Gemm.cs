@@ -40,13 +40,16 @@ public static partial class Gemm
         MultiplyCore(a, b, c, n, k, 0, m);
     }
 
-    /// <summary>As <see cref="Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, for rows [rowStart, rowEnd) of C only.</summary>
-    internal static void Multiply<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, int rowStart, int rowEnd)
+    /// <summary>As <see cref="Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, for columns [colStart, colEnd) of C only.</summary>
+    internal static void MultiplyColumns<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, int colStart, int colEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         GemmChecks.Multiply(a, b, c, m, n, k);
-        GemmChecks.RowRange(rowStart, rowEnd, m);
-        MultiplyCore(a, b, c, n, k, rowStart, rowEnd);
+        GemmChecks.ColumnRange(colStart, colEnd, n);
+        int cols = colEnd - colStart;
+        if (m == 0 || cols <= 0)
+            return;
+        Broadcast(a, k, 1, b.Slice(colStart), n, c.Slice(colStart), n, m, cols, k, T.One, T.Zero);
     }
 
     /// <summary>

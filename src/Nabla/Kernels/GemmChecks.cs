@@ -45,10 +45,14 @@ internal static class GemmChecks
         NoOverlap(sum, a, "a");
     }
 
-    public static void RowRange(int rowStart, int rowEnd, int rows)
+    public static void RowRange(int rowStart, int rowEnd, int rows) => Range("Row", rowStart, rowEnd, rows);
+
+    public static void ColumnRange(int colStart, int colEnd, int cols) => Range("Column", colStart, colEnd, cols);
+
+    private static void Range(string what, int start, int end, int count)
     {
-        if ((uint)rowStart > (uint)rows || rowEnd < rowStart || rowEnd > rows)
-            throw new ArgumentOutOfRangeException(nameof(rowStart), $"Row range [{rowStart}, {rowEnd}) is not inside [0, {rows}).");
+        if ((uint)start > (uint)count || end < start || end > count)
+            throw new ArgumentOutOfRangeException(nameof(start), $"{what} range [{start}, {end}) is not inside [0, {count}).");
     }
 
     private static void Dims(int m, int n, int k)

@@ -91,7 +91,7 @@ public class GemmTests
     }
 
     [Fact]
-    public void RowRanges_ComposeToTheWholeProduct()
+    public void RowAndColumnRanges_ComposeToTheWholeProduct()
     {
         const int m = 13, n = 37, k = 29;
         var rng = new Random(7);
@@ -103,10 +103,13 @@ public class GemmTests
             Gemm.MultiplyTransposedAddBias<float>(a, b, bias, parts, m, n, k, s, e);
         Assert.Equal(whole, parts);
 
+        // Column ranges of Δ·w, each at least one vector wide (narrower ones take the scalar code, without FMA): one vector, two,
+        // an empty one, and a wide one ending in a part tile.
+        int w = System.Numerics.Vector<float>.Count;
         Gemm.Multiply<float>(a, bk, whole, m, n, k);
         Array.Clear(parts);
-        foreach (var (s, e) in new[] { (0, 3), (3, 11), (11, 13) })
-            Gemm.Multiply<float>(a, bk, parts, m, n, k, s, e);
+        foreach (var (s, e) in new[] { (0, w), (w, 3 * w), (3 * w, 3 * w), (3 * w, n) })
+            Gemm.MultiplyColumns<float>(a, bk, parts, m, n, k, s, e);
         Assert.Equal(whole, parts);
 
         // Aᵀ·B: A is m×n (13×37), B is m×k (13×29), C is n×k, rows of C are neurons.
@@ -117,8 +120,8 @@ public class GemmTests
             Gemm.MultiplyTransposedAAccumulate<float>(at, bt, cp, m, n, k, -0.3f, 1f, s, e);
         Assert.Equal(cw, cp);
 
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply<float>(a, bk, parts, m, n, k, 5, 14));
-        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.Multiply<float>(a, bk, parts, m, n, k, 6, 5));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.MultiplyColumns<float>(a, bk, parts, m, n, k, 5, 38));
+        Assert.Throws<ArgumentOutOfRangeException>(() => Gemm.MultiplyColumns<float>(a, bk, parts, m, n, k, 6, 5));
     }
 
     [Fact]
