@@ -29,6 +29,7 @@ public class ParallelTrainingTests
         { [784, 30, 10], 10 },      // the chapter's network: the first layer's products are split
         { [784, 100, 40, 10], 17 }, // every layer's products split, and a last batch of 300 mod 17 = 11 examples
         { [784, 300, 10], 20 },     // 4.7 M multiply-adds a step: the first layer's products are cut into pieces taken in turn
+        { [784, 900, 10], 23 },     // 23 × 900 values a layer: σ and σ' split by examples too (the last batch of 1 is not)
     };
 
     [Theory]
