@@ -18,6 +18,9 @@ public static partial class Gemm
     /// <summary>Depth (p) block for the broadcast kernels, so that the strip of B a column tile walks stays in L1.</summary>
     private const int DepthBlock = 256;
 
+    /// <summary>The broadcast kernels pack B from this many rows of C on (8 panels of 6 reuse each packed tile).</summary>
+    private const int PackBMinRows = 48;
+
     /// <summary>Width of a column block of the broadcast kernels, in two-vector tiles: 256 floats, so a depth block of B stays in L2.</summary>
     private const int ColumnBlockTiles = 16;
 
@@ -233,7 +236,10 @@ public static partial class Gemm
         int tile = 2 * Vector<T>.Count;
         int block = ColumnBlockTiles * tile;
         ref T panelsRef = ref MemoryMarshal.GetReference(panels);
-        ref T tilesRef = ref MemoryMarshal.GetReference(PackBuffer<T>.Tiles(depth * block));
+        // Packing B pays when many panels of rows reuse it; for a few (m = 10: BP2's rows, the update of 30 neurons) B is read
+        // where it lies.
+        bool packB = rows >= PackBMinRows;
+        ref T tilesRef = ref MemoryMarshal.GetReference(packB ? PackBuffer<T>.Tiles(depth * block) : default);
         if (aRow == 1)
             PackPanelsDownColumns(ref a, aP, rows, depth, alpha, ref panelsRef);
         else
@@ -242,7 +248,7 @@ public static partial class Gemm
         for (int col0 = 0; col0 < cols; col0 += block)
         {
             int colEnd = Math.Min(col0 + block, cols);
-            int tiles = PackColumnTiles(ref b, ldb, depth, col0, colEnd, cols, ref tilesRef);
+            int tiles = packB ? PackColumnTiles(ref b, ldb, depth, col0, colEnd, cols, ref tilesRef) : (colEnd - col0 + tile - 1) / tile;
             // Only the last block can end in a part tile: the tile at cols − 2w, which overlaps the one before; its lanes before
             // the remainder are final already and are blended back.
             int fresh = colEnd - (col0 + (tiles - 1) * tile);
@@ -257,8 +263,12 @@ public static partial class Gemm
                 {
                     bool masked = lastMasked && t == tiles - 1;
                     int col = masked ? cols - tile : col0 + t * tile;
-                    Tile6xV2(ref panelRef, ref Unsafe.Add(ref tilesRef, (nint)t * depth * tile), ref Unsafe.Add(ref cr, col), ldc, nr, depth,
-                        accumulate, masked, mask0, mask1);
+                    if (packB)
+                        Tile6xV2(ref panelRef, ref Unsafe.Add(ref tilesRef, (nint)t * depth * tile), tile, ref Unsafe.Add(ref cr, col), ldc, nr, depth,
+                            accumulate, masked, mask0, mask1);
+                    else
+                        Tile6xV2(ref panelRef, ref Unsafe.Add(ref b, col), ldb, ref Unsafe.Add(ref cr, col), ldc, nr, depth,
+                            accumulate, masked, mask0, mask1);
                 }
             }
         }
@@ -402,12 +412,12 @@ public static partial class Gemm
     }
 
     /// <summary>
-    /// 6 rows × 2 vectors: C (+)= Σ_p panel[6p + i] · tile[p, :], the tile packed two vectors a row. 12 accumulators (enough
+    /// 6 rows × 2 vectors: C (+)= Σ_p panel[6p + i] · tile[p, :], rows of the tile <paramref name="ldt"/> apart (2w when packed). 12 accumulators (enough
     /// independent FMAs to hide their latency), 2 loads of B and 6 broadcasts per step. With <paramref name="accumulate"/> the sums
     /// are added to C, else they replace it (C is then not read, except the finished lanes a masked tile blends back).
     /// </summary>
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static void Tile6xV2<T>(ref T panel, ref T tile, ref T c, nint ldc, int nr, int depth,
+    private static void Tile6xV2<T>(ref T panel, ref T tile, nint ldt, ref T c, nint ldc, int nr, int depth,
         bool accumulate, bool masked, Vector<T> mask0, Vector<T> mask1)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -440,7 +450,7 @@ public static partial class Gemm
             c50 = MulAdd(x, y0, c50);
             c51 = MulAdd(x, y1, c51);
             ap = ref Unsafe.Add(ref ap, 6);
-            bp = ref Unsafe.Add(ref bp, 2 * w);
+            bp = ref Unsafe.Add(ref bp, ldt);
         }
         ref T cw = ref Unsafe.Add(ref c, (nint)w);
         if (!masked)
