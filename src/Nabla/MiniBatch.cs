@@ -183,13 +183,8 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         private int _layer;
         private bool _derivative;
 
-        /// <summary>a^l = σ(z^l) for the batch.</summary>
-        public void Activate(MiniBatch<T> batch, int l) => Run(batch, l, derivative: false);
-
-        /// <summary>δ^l = δ^l ⊙ σ'(z^l) for the batch, δ^l holding (w^(l+1))ᵀ δ^(l+1).</summary>
-        public void MultiplyByDerivative(MiniBatch<T> batch, int l) => Run(batch, l, derivative: true);
-
-        private void Run(MiniBatch<T> batch, int l, bool derivative)
+        /// <summary>The elementwise step of layer l for the whole batch, each thread doing its share of the examples.</summary>
+        public void Run(MiniBatch<T> batch, int l, bool derivative)
         {
             (_batch, _layer, _derivative) = (batch, l, derivative);
             try { RunUnwrapped(context, this); }
@@ -220,18 +215,17 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         }
     }
 
-    /// <summary>a^l = σ(z^l) for the whole batch, on every thread when the layer is large enough.</summary>
-    private void Activate(int l)
-    {
-        if (_rows is null || Size * Sizes[l] < ParallelRows.MinParallelElements) Elementwise(l, derivative: false, 0, Size);
-        else _rows.Activate(this, l);
-    }
+    /// <summary>a^l = σ(z^l) for the whole batch.</summary>
+    private void Activate(int l) => Elementwise(l, derivative: false);
 
-    /// <summary>δ^l ⊙= σ'(z^l) for the whole batch, on every thread when the layer is large enough.</summary>
-    private void MultiplyByActivationDerivative(int l)
+    /// <summary>δ^l ⊙= σ'(z^l) for the whole batch.</summary>
+    private void MultiplyByActivationDerivative(int l) => Elementwise(l, derivative: true);
+
+    /// <summary>Elementwise(l, derivative, …) for the whole batch, on every thread when the layer is large enough.</summary>
+    private void Elementwise(int l, bool derivative)
     {
-        if (_rows is null || Size * Sizes[l] < ParallelRows.MinParallelElements) Elementwise(l, derivative: true, 0, Size);
-        else _rows.MultiplyByDerivative(this, l);
+        if (_rows is null || Size * Sizes[l] < ParallelRows.MinParallelElements) Elementwise(l, derivative, 0, Size);
+        else _rows.Run(this, l, derivative);
     }
 
     /// <summary>

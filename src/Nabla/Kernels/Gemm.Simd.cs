@@ -263,12 +263,8 @@ public static partial class Gemm
                 {
                     bool masked = lastMasked && t == tiles - 1;
                     int col = masked ? cols - tile : col0 + t * tile;
-                    if (packB)
-                        Tile6xV2(ref panelRef, ref Unsafe.Add(ref tilesRef, (nint)t * depth * tile), tile, ref Unsafe.Add(ref cr, col), ldc, nr, depth,
-                            accumulate, masked, mask0, mask1);
-                    else
-                        Tile6xV2(ref panelRef, ref Unsafe.Add(ref b, col), ldb, ref Unsafe.Add(ref cr, col), ldc, nr, depth,
-                            accumulate, masked, mask0, mask1);
+                    ref T tileRef = ref packB ? ref Unsafe.Add(ref tilesRef, (nint)t * depth * tile) : ref Unsafe.Add(ref b, col);
+                    Tile6xV2(ref panelRef, ref tileRef, packB ? tile : ldb, ref Unsafe.Add(ref cr, col), ldc, nr, depth, accumulate, masked, mask0, mask1);
                 }
             }
         }

@@ -37,7 +37,7 @@ public static partial class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         GemmChecks.Multiply(a, b, c, m, n, k);
-        MultiplyCore(a, b, c, n, k, 0, m);
+        MultiplyColumnsCore(a, b, c, m, n, k, 0, n);
     }
 
     /// <summary>As <see cref="Multiply{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, for columns [colStart, colEnd) of C only.</summary>
@@ -46,10 +46,7 @@ public static partial class Gemm
     {
         GemmChecks.Multiply(a, b, c, m, n, k);
         GemmChecks.ColumnRange(colStart, colEnd, n);
-        int cols = colEnd - colStart;
-        if (m == 0 || cols <= 0)
-            return;
-        Broadcast(a, k, 1, b.Slice(colStart), n, c.Slice(colStart), n, m, cols, k, T.One, T.Zero);
+        MultiplyColumnsCore(a, b, c, m, n, k, colStart, colEnd);
     }
 
     /// <summary>
@@ -104,14 +101,14 @@ public static partial class Gemm
             ForwardScalar(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
     }
 
-    private static void MultiplyCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int n, int k, int rowStart, int rowEnd)
+    private static void MultiplyColumnsCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, int colStart, int colEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        // Row i of C is Σ_p A[i,p] · B[p,:]: the broadcast form with a(r,p) = A[rowStart + r, p].
-        int rows = rowEnd - rowStart;
-        if (rows <= 0 || n == 0)
+        // Row i of C is Σ_p A[i,p] · B[p,:]: the broadcast form with a(r,p) = A[r, p], over columns [colStart, colEnd) of B and C.
+        int cols = colEnd - colStart;
+        if (m == 0 || cols <= 0)
             return;
-        Broadcast(a.Slice(rowStart * k), k, 1, b, n, c.Slice(rowStart * n, rows * n), n, rows, n, k, T.One, T.Zero);
+        Broadcast(a, k, 1, b.Slice(colStart), n, c.Slice(colStart), n, m, cols, k, T.One, T.Zero);
     }
 
     internal static void TransposedACore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
