@@ -32,8 +32,8 @@ public class StepBenchmarks
         const int examples = 5_000;
         var pixels = new float[examples * sizes[0]];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = random.Next(256) / 255f;
-        var labels = new byte[examples];
-        for (int i = 0; i < labels.Length; i++) labels[i] = (byte)random.Next(sizes[^1]);
+        var labels = new int[examples];
+        for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(sizes[^1]);
         _data = new Dataset(pixels, labels, sizes[0], sizes[^1]);
         _order = Enumerable.Range(0, examples).ToArray();
         random.Shuffle(_order);

@@ -106,13 +106,16 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
         if (data.InputSize != Sizes[0])
             throw new NablaException($"the data has {data.InputSize} inputs per example but the network's input layer has {Sizes[0]} neurons");
-        if (data.ClassCount > Sizes[L])
-            throw new NablaException($"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons");
+        if (data.IsClassification ? data.ClassCount > Sizes[L] : data.OutputSize != Sizes[L])
+            throw new NablaException(data.IsClassification
+                ? $"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons"
+                : $"the data has {data.OutputSize} target values per example but the output layer has {Sizes[L]} neurons");
         if (gather is not null && indices.Length >= 2 * gather.Parts)
             gather.Rows(this, data, indices);
         else
             GatherRows(data, indices, inputs.AsSpan(0, indices.Length * Sizes[0]), scratch);
-        Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]);
+        if (data.IsClassification) Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]); // a class count below the output width leaves the rest 0
+        else data.GatherTargets(indices, targets.AsSpan(0, indices.Length * Sizes[L]));
     }
 
     private void GatherRows(Dataset data, ReadOnlySpan<int> indices, Span<T> inputs, Span<float> scratch)

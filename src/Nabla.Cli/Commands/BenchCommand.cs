@@ -187,9 +187,9 @@ internal static class BenchCommand
         var random = new Random(s.Seed);
         var pixels = new float[SyntheticCount * inputs];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = random.Next(256) / 255f;
-        var labels = new byte[SyntheticCount];
-        for (int i = 0; i < labels.Length; i++) labels[i] = (byte)random.Next(Math.Min(classes, 256));
-        return (new Dataset(pixels, labels, inputs, Math.Min(classes, 256)),
+        var labels = new int[SyntheticCount];
+        for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(classes);
+        return (new Dataset(pixels, labels, inputs, classes),
             $"synthetic: {SyntheticCount:N0} random examples of {inputs} pixels (no full Fashion-MNIST in {DataSource.SystemDirectory}; install dataset-fashion-mnist or pass --data)", true);
     }
 

@@ -53,12 +53,12 @@ internal sealed class DiagnosticInputs
         {
             var data = CommonOptions.LocateData(parse.GetValue(Data));
             var test = data.Test;
-            if (test.InputSize == nIn && test.ClassCount <= nOut)
+            if (test.IsClassification && test.InputSize == nIn && test.ClassCount <= nOut)
             {
                 int i = index ?? new Random(seed).Next(test.Count);
                 if (i < 0 || i >= test.Count) throw new CliException($"--example: {i} is not a test example; there are {test.Count} (0 to {test.Count - 1})", ExitCodes.InvalidArguments);
                 var y = new double[nOut];
-                y[test.Labels[i]] = 1;
+                y[test.Labels![i]] = 1;
                 return (test.Input(i).ToArray().Select(v => (double)v).ToArray(), y, $"test example {i} of {data.Description} (class {test.Labels[i]})");
             }
             if (parse.GetValue(Data) is not null)

@@ -1,10 +1,13 @@
+using System.Numerics;
 using Nabla.Kernels;
 
 namespace Nabla.Data;
 
 /// <summary>
-/// Labelled examples for classification: <see cref="Count"/> input vectors of <see cref="InputSize"/> floats, stored
-/// as contiguous rows of <see cref="Inputs"/>, each with a class label below <see cref="ClassCount"/>.
+/// Examples to learn from: <see cref="Count"/> input vectors of <see cref="InputSize"/> floats, stored as contiguous rows of
+/// <see cref="Inputs"/>, each with a target y. For classification the target is a class (<see cref="Labels"/>, below
+/// <see cref="ClassCount"/>; y is its one-hot vector); for regression it is a row of <see cref="OutputSize"/> real values
+/// (<see cref="Targets"/>). Either way the network's output layer has <see cref="OutputSize"/> neurons.
 /// </summary>
 public sealed class Dataset
 {
@@ -21,46 +24,74 @@ public sealed class Dataset
 
     /// <summary>The 8-bit pixels behind <see cref="Inputs"/> (input = pixel / 255f), when the data came from images; else null.</summary>
     internal byte[]? Pixels => _pixels;
-    /// <summary>The class of each example, each below <see cref="ClassCount"/>.</summary>
-    public byte[] Labels { get; }
+    /// <summary>For classification, the class of each example, each below <see cref="ClassCount"/>; null for regression.</summary>
+    public int[]? Labels { get; }
+    /// <summary>For regression, the targets, example after example (rows of <see cref="OutputSize"/> values); null for classification.</summary>
+    public float[]? Targets { get; }
+    /// <summary>True when the targets are classes (<see cref="Labels"/>), false when they are real values (<see cref="Targets"/>).</summary>
+    public bool IsClassification => Labels is not null;
     public int Count { get; }
     public int InputSize { get; }
+    /// <summary>The number of classes; 0 for regression.</summary>
     public int ClassCount { get; }
+    /// <summary>The length of a target vector y: <see cref="ClassCount"/> (one-hot) for classification, the number of values for regression.</summary>
+    public int OutputSize => IsClassification ? ClassCount : _targetSize;
 
-    /// <summary>Wraps (does not copy) the arrays after checking that they agree and every label is a valid class.</summary>
+    private readonly int _targetSize;
+
+    /// <summary>Classification data: wraps (does not copy) the arrays after checking that they agree and every label is a valid class.</summary>
     /// <exception cref="NablaException">Sizes disagree or a label is out of range; the message names the example.</exception>
-    public Dataset(float[] inputs, byte[] labels, int inputSize, int classCount = MnistClassCount)
-        : this(inputs, null, labels, inputSize, classCount) { }
+    public Dataset(float[] inputs, int[] labels, int inputSize, int classCount = MnistClassCount)
+        : this(inputs, null, labels, null, inputSize, classCount) { }
 
     /// <summary>Wraps 8-bit pixels (input = pixel / 255f) and their labels, checked like the public constructor.</summary>
-    internal Dataset(byte[] pixels, byte[] labels, int inputSize, int classCount = MnistClassCount)
-        : this(null, pixels, labels, inputSize, classCount) { }
+    internal Dataset(byte[] pixels, int[] labels, int inputSize, int classCount = MnistClassCount)
+        : this(null, pixels, labels, null, inputSize, classCount) { }
 
-    private Dataset(float[]? inputs, byte[]? pixels, byte[] labels, int inputSize, int classCount)
+    private Dataset(float[]? inputs, byte[]? pixels, int[]? labels, float[]? targets, int inputSize, int classOrTargetCount)
     {
         if (inputs is null) ArgumentNullException.ThrowIfNull(pixels);
-        Check(inputs?.Length ?? pixels!.Length, inputs is null ? "pixels" : "floats", labels, inputSize, classCount);
+        if (labels is null) ArgumentNullException.ThrowIfNull(targets);
+        long values = inputs?.Length ?? pixels!.Length;
+        string unit = inputs is null ? "pixels" : "floats";
+        if (inputSize <= 0)
+            throw new NablaException($"Dataset: the input size must be positive, not {inputSize}.");
+        if (labels is not null)
+        {
+            if (classOrTargetCount <= 0)
+                throw new NablaException($"Dataset: the class count must be at least 1, not {classOrTargetCount}.");
+            Count = labels.Length;
+            int bad = FirstLabelOutOfRange(labels, classOrTargetCount);
+            if (bad >= 0)
+                throw new NablaException($"Dataset: the label of example {bad} is {labels[bad]}, not a class 0..{classOrTargetCount - 1}.");
+            ClassCount = classOrTargetCount;
+        }
+        else
+        {
+            if (classOrTargetCount <= 0)
+                throw new NablaException($"Dataset: the number of target values per example must be at least 1, not {classOrTargetCount}.");
+            if (targets!.Length % classOrTargetCount != 0)
+                throw new NablaException($"Dataset: {targets.Length} target values are not whole rows of {classOrTargetCount}.");
+            Count = targets.Length / classOrTargetCount;
+            _targetSize = classOrTargetCount;
+        }
+        if ((long)Count * inputSize != values)
+            throw new NablaException(
+                $"Dataset: {Count} {(labels is not null ? "labels" : "target rows")} need {(long)Count * inputSize} inputs of size {inputSize}, but there are {values} {unit}.");
         _inputs = inputs;
         _pixels = pixels;
         Labels = labels;
-        Count = labels.Length;
+        Targets = targets;
         InputSize = inputSize;
-        ClassCount = classCount;
     }
 
-    private static void Check(long values, string unit, byte[] labels, int inputSize, int classCount)
+    /// <summary>Regression data: <paramref name="targets"/> holds <paramref name="targetSize"/> real values per example, row after row. Wrapped, not copied.</summary>
+    /// <exception cref="NablaException">The sizes disagree.</exception>
+    public static Dataset ForRegression(float[] inputs, float[] targets, int inputSize, int targetSize)
     {
-        ArgumentNullException.ThrowIfNull(labels);
-        if (inputSize <= 0)
-            throw new NablaException($"Dataset: the input size must be positive, not {inputSize}.");
-        if (classCount is <= 0 or > 256)
-            throw new NablaException($"Dataset: the class count must be between 1 and 256, not {classCount}.");
-        if ((long)labels.Length * inputSize != values)
-            throw new NablaException(
-                $"Dataset: {labels.Length} labels need {(long)labels.Length * inputSize} inputs of size {inputSize}, but there are {values} {unit}.");
-        int bad = FirstLabelOutOfRange(labels, classCount);
-        if (bad >= 0)
-            throw new NablaException($"Dataset: the label of example {bad} is {labels[bad]}, not a class 0..{classCount - 1}.");
+        ArgumentNullException.ThrowIfNull(inputs);
+        ArgumentNullException.ThrowIfNull(targets);
+        return new Dataset(inputs, null, null, targets, inputSize, targetSize);
     }
 
     private static float[] PixelsToInputs(byte[] pixels)
@@ -68,6 +99,16 @@ public sealed class Dataset
         var inputs = GC.AllocateUninitializedArray<float>(pixels.Length);
         Gather.PixelsToInputs(pixels, inputs);
         return inputs;
+    }
+
+    /// <summary>
+    /// Row i of <paramref name="destination"/> = the target y of example <c>indices[i]</c>: the one-hot vector of its class, or
+    /// its row of values. <paramref name="destination"/> holds <c>indices.Length</c> rows of <see cref="OutputSize"/>.
+    /// </summary>
+    public void GatherTargets<T>(ReadOnlySpan<int> indices, Span<T> destination) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (Labels is not null) Gather.OneHot(Labels, indices, destination, ClassCount);
+        else Gather.Rows(Targets!, _targetSize, indices, destination);
     }
 
     /// <summary>The input vector of example <paramref name="index"/>.</summary>
@@ -83,10 +124,11 @@ public sealed class Dataset
     {
         if (start < 0 || count < 0 || (long)start + count > Count)
             throw new NablaException($"Dataset: cannot take {count} examples from {start}; there are {Count}.");
-        var labels = Labels.AsSpan(start, count).ToArray();
-        return _pixels is not null
-            ? new Dataset(_pixels.AsSpan(start * InputSize, count * InputSize).ToArray(), labels, InputSize, ClassCount)
-            : new Dataset(Inputs.AsSpan(start * InputSize, count * InputSize).ToArray(), labels, InputSize, ClassCount);
+        var labels = Labels?.AsSpan(start, count).ToArray();
+        var targets = Targets?.AsSpan(start * _targetSize, count * _targetSize).ToArray();
+        var pixels = _pixels?.AsSpan(start * InputSize, count * InputSize).ToArray();
+        var inputs = pixels is null ? Inputs.AsSpan(start * InputSize, count * InputSize).ToArray() : null;
+        return new Dataset(inputs, pixels, labels, targets, InputSize, IsClassification ? ClassCount : _targetSize);
     }
 
     /// <summary>
@@ -101,10 +143,10 @@ public sealed class Dataset
     }
 
     /// <summary>Reads and cross-checks an image file and its label file.</summary>
-    internal static (IdxImages Images, byte[] Labels) ReadPair(string imagesPath, string labelsPath)
+    internal static (IdxImages Images, int[] Labels) ReadPair(string imagesPath, string labelsPath)
     {
         var images = Idx.ReadImages(imagesPath);
-        var labels = Idx.ReadLabels(labelsPath);
+        var labels = Array.ConvertAll(Idx.ReadLabels(labelsPath), label => (int)label);
         if (images.Count != labels.Length)
             throw new InvalidFileException(labelsPath, 4,
                 $"holds {labels.Length:N0} labels but the image file {imagesPath} holds {images.Count:N0} images; the counts must agree");
@@ -119,7 +161,7 @@ public sealed class Dataset
     /// Builds a dataset from examples <paramref name="start"/> .. start + count − 1 of already checked pixels and
     /// labels, keeping the 8-bit pixels (inputs pixel / 255f are made from them where needed).
     /// </summary>
-    internal static Dataset FromPixels(IdxImages images, byte[] labels, int start, int count)
+    internal static Dataset FromPixels(IdxImages images, int[] labels, int start, int count)
     {
         int inputSize = images.Rows * images.Columns;
         var pixels = start == 0 && count * inputSize == images.Pixels.Length
@@ -128,10 +170,10 @@ public sealed class Dataset
         return new Dataset(pixels, labels.AsSpan(start, count).ToArray(), inputSize);
     }
 
-    private static int FirstLabelOutOfRange(ReadOnlySpan<byte> labels, int classCount)
+    private static int FirstLabelOutOfRange(ReadOnlySpan<int> labels, int classCount)
     {
         for (int i = 0; i < labels.Length; i++)
-            if (labels[i] >= classCount)
+            if ((uint)labels[i] >= (uint)classCount)
                 return i;
         return -1;
     }

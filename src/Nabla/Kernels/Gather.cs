@@ -7,7 +7,7 @@ using System.Runtime.Intrinsics.X86;
 
 namespace Nabla.Kernels;
 
-/// <summary>Copies the examples of a mini-batch out of a data set: inputs as rows, labels as one-hot rows.</summary>
+/// <summary>Copies the examples of a mini-batch out of a data set: inputs as rows, targets as rows (labels as one-hot rows).</summary>
 public static class Gather
 {
     /// <summary>
@@ -133,7 +133,7 @@ public static class Gather
     }
 
     /// <summary>Row i of <paramref name="destination"/> = the one-hot vector of class <c>labels[indices[i]]</c>, <paramref name="width"/> classes.</summary>
-    public static void OneHot<T>(ReadOnlySpan<byte> labels, ReadOnlySpan<int> indices, Span<T> destination, int width)
+    public static void OneHot<T>(ReadOnlySpan<int> labels, ReadOnlySpan<int> indices, Span<T> destination, int width)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (destination.Length != indices.Length * width)
@@ -142,7 +142,7 @@ public static class Gather
         for (int i = 0; i < indices.Length; i++)
         {
             int label = labels[indices[i]];
-            if (label >= width)
+            if ((uint)label >= (uint)width)
                 throw new ArgumentOutOfRangeException(nameof(labels), label, $"example {indices[i]} has class {label}; there are {width} outputs");
             destination[i * width + label] = T.One;
         }

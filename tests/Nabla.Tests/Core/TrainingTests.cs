@@ -8,7 +8,7 @@ public class TrainingTests
     {
         var random = new Random(seed);
         var x = Enumerable.Range(0, count * inputs).Select(_ => (float)random.NextDouble()).ToArray();
-        var labels = Enumerable.Range(0, count).Select(_ => (byte)random.Next(classes)).ToArray();
+        var labels = Enumerable.Range(0, count).Select(_ => random.Next(classes)).ToArray();
         return new Dataset(x, labels, inputs, classes);
     }
 
@@ -30,7 +30,7 @@ public class TrainingTests
         {
             var x = data.Input(i).ToArray().Select(v => (double)v).ToArray();
             var y = new double[4];
-            y[data.Labels[i]] = 1;
+            y[data.Labels![i]] = 1;
             sum.Add(before.Backprop(x, y, Cost.Quadratic));
         }
         for (int l = 1; l <= net.L; l++)
@@ -64,7 +64,7 @@ public class TrainingTests
         // Two well-separated classes: SGD must learn them.
         var random = new Random(3);
         int n = 300;
-        var labels = Enumerable.Range(0, n).Select(i => (byte)(i % 2)).ToArray();
+        var labels = Enumerable.Range(0, n).Select(i => i % 2).ToArray();
         var x = labels.SelectMany(c => new[] { (float)(c + 0.3 * random.NextDouble()), (float)(1 - c + 0.3 * random.NextDouble()) }).ToArray();
         var data = new Dataset(x, labels, 2, 2);
         var net = new Network<float>([2, 4, 2], seed: 7);
@@ -86,5 +86,48 @@ public class TrainingTests
         Assert.Contains("learning rate", Assert.Throws<NablaException>(() => new Sgd<float>(net, Cost.Quadratic, 0f, 10)).Message);
         Assert.Contains("learning rate", Assert.Throws<NablaException>(() => new Sgd<float>(net, Cost.Quadratic, float.NaN, 10)).Message);
         Assert.Contains("mini-batch", Assert.Throws<NablaException>(() => new Sgd<float>(net, Cost.Quadratic, 1f, 0)).Message);
+    }
+
+    [Fact]
+    public void One_SGD_step_on_regression_targets_is_the_update_rule_applied_by_hand()
+    {
+        // Real-valued targets reach BP1 as y itself (no one-hot): identity output, quadratic cost.
+        int[] sizes = [3, 4, 2];
+        var random = new Random(8);
+        var inputs = Enumerable.Range(0, 10 * 3).Select(_ => (float)random.NextDouble()).ToArray();
+        var targets = Enumerable.Range(0, 10 * 2).Select(_ => (float)(4 * random.NextDouble() - 2)).ToArray();
+        var data = Dataset.ForRegression(inputs, targets, inputSize: 3, targetSize: 2);
+        var net = new Network<double>(sizes, [Activation.Tanh, Activation.Identity], seed: 3);
+        var before = net.Clone();
+        int[] batch = [9, 2, 5];
+        const double eta = 0.1;
+
+        new Sgd<double>(net, Cost.Quadratic, eta, miniBatchSize: batch.Length).Step(data, batch);
+
+        var sum = new Gradient<double>(sizes);
+        foreach (int i in batch)
+        {
+            var x = data.Input(i).ToArray().Select(v => (double)v).ToArray();
+            var y = new[] { (double)targets[2 * i], targets[2 * i + 1] };
+            sum.Add(before.Backprop(x, y, Cost.Quadratic));
+        }
+        for (int l = 1; l <= net.L; l++)
+            for (int j = 0; j < sizes[l]; j++)
+            {
+                Assert.Equal(before.Biases[l][j] - eta / batch.Length * sum.Biases[l][j], net.Biases[l][j], 1e-13);
+                for (int k = 0; k < sizes[l - 1]; k++)
+                    Assert.Equal(before.Weights[l][j, k] - eta / batch.Length * sum.Weights[l][j, k], net.Weights[l][j, k], 1e-13);
+            }
+    }
+
+    [Fact]
+    public void Regression_data_of_another_width_than_the_output_layer_is_refused()
+    {
+        var data = Dataset.ForRegression(new float[6], new float[6], inputSize: 2, targetSize: 2);
+        var net = new Network<float>([2, 3, 1], seed: 1);
+
+        var e = Assert.Throws<NablaException>(() => new Sgd<float>(net, Cost.Quadratic, 0.1f, 3).Step(data, [0, 1]));
+
+        Assert.Contains("2 target values per example but the output layer has 1 neurons", e.Message);
     }
 }

@@ -95,4 +95,62 @@ public class DatasetTests
         Assert.Throws<NablaException>(() => data.Input(4));
         Assert.Throws<NablaException>(() => data.Input(-1));
     }
+
+    [Fact]
+    public void Regression_data_holds_rows_of_real_targets_and_gathers_them_as_y()
+    {
+        float[] inputs = [0, 1, 10, 11, 20, 21];
+        float[] targets = [0.5f, -1, 1.5f, -2, 2.5f, -3];
+        var data = Dataset.ForRegression(inputs, targets, inputSize: 2, targetSize: 2);
+
+        Assert.False(data.IsClassification);
+        Assert.Null(data.Labels);
+        Assert.Equal(3, data.Count);
+        Assert.Equal(2, data.OutputSize);
+        Assert.Equal(0, data.ClassCount);
+
+        var y = new double[4];
+        data.GatherTargets<double>([2, 0], y);
+        Assert.Equal([2.5, -3, 0.5, -1], y);
+
+        var slice = data.Slice(1, 2);
+        Assert.Equal([1.5f, -2, 2.5f, -3], slice.Targets);
+        Assert.Equal([10f, 11f, 20f, 21f], slice.Inputs);
+    }
+
+    [Fact]
+    public void Classification_targets_are_the_one_hot_vectors_of_the_labels()
+    {
+        var data = new Dataset(new float[6], [2, 0, 1], inputSize: 2, classCount: 3);
+
+        var y = new float[6];
+        data.GatherTargets<float>([0, 2], y);
+
+        Assert.True(data.IsClassification);
+        Assert.Equal(3, data.OutputSize);
+        Assert.Equal([0f, 0, 1, 0, 1, 0], y);
+    }
+
+    [Fact]
+    public void Regression_data_rejects_targets_that_are_not_whole_rows_or_do_not_match_the_inputs()
+    {
+        var ragged = Assert.Throws<NablaException>(() => Dataset.ForRegression(new float[4], new float[3], inputSize: 2, targetSize: 2));
+        Assert.Contains("3 target values are not whole rows of 2", ragged.Message);
+
+        var mismatch = Assert.Throws<NablaException>(() => Dataset.ForRegression(new float[5], new float[2], inputSize: 2, targetSize: 1));
+        Assert.Contains("2 target rows need 4 inputs", mismatch.Message);
+    }
+
+    [Fact]
+    public void A_class_index_need_not_fit_in_a_byte()
+    {
+        var labels = Enumerable.Range(0, 300).ToArray();
+        var data = new Dataset(new float[300], labels, inputSize: 1, classCount: 300);
+
+        var y = new float[300];
+        data.GatherTargets<float>([299], y);
+
+        Assert.Equal(1f, y[299]);
+        Assert.Equal(1f, y.Sum());
+    }
 }

@@ -28,7 +28,7 @@ public class PlotTests
     {
         var random = new Random(seed);
         return new Dataset(Enumerable.Range(0, count * side * side).Select(_ => (float)random.NextDouble()).ToArray(),
-            Enumerable.Range(0, count).Select(i => (byte)(i % classes)).ToArray(), side * side, classes);
+            Enumerable.Range(0, count).Select(i => i % classes).ToArray(), side * side, classes);
     }
 
     [Theory]

@@ -45,7 +45,7 @@ public class SaturationTests
         var net = new Network<double>([6, 5, 3], seed: 4);
         var random = new Random(1);
         var data = new Dataset(Enumerable.Range(0, 6 * 23).Select(_ => (float)random.NextDouble()).ToArray(),
-            Enumerable.Range(0, 23).Select(i => (byte)(i % 3)).ToArray(), 6, 3);
+            Enumerable.Range(0, 23).Select(i => i % 3).ToArray(), 6, 3);
         var whole = Saturation.Measure(net, Cost.CrossEntropy, data, options: new SaturationOptions { DerivativeThreshold = 0.1 });
         var pieces = Saturation.Measure(net, Cost.CrossEntropy, data, options: new SaturationOptions { DerivativeThreshold = 0.1, BatchSize = 4 });
         for (int l = 0; l < 2; l++)
@@ -59,7 +59,7 @@ public class SaturationTests
     [Fact]
     public void A_sample_is_distinct_examples_and_the_same_seed_gives_the_same_sample()
     {
-        var data = new Dataset(new float[100], new byte[100], 1, 1);
+        var data = new Dataset(new float[100], new int[100], 1, 1);
         var a = Saturation.Sample(data, 30, seed: 3);
         Assert.Equal(30, a.Distinct().Count());
         Assert.Equal(a, Saturation.Sample(data, 30, seed: 3));

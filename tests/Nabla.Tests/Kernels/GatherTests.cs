@@ -89,7 +89,7 @@ public class GatherTests
     [Fact]
     public void OneHotSetsOneEntryPerRowAndClearsTheRest()
     {
-        byte[] labels = [2, 0, 1];
+        int[] labels = [2, 0, 1];
         var y = Enumerable.Repeat(9.0, 6).ToArray();
         Gather.OneHot<double>(labels, [0, 2], y, 3);
         Assert.Equal([0, 0, 1, 0, 1, 0], y);

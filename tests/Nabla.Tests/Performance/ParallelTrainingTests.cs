@@ -10,8 +10,8 @@ public class ParallelTrainingTests
         var random = new Random(seed);
         var pixels = new float[examples * 784];
         for (int i = 0; i < pixels.Length; i++) pixels[i] = random.Next(256) / 255f;
-        var labels = new byte[examples];
-        for (int i = 0; i < labels.Length; i++) labels[i] = (byte)random.Next(10);
+        var labels = new int[examples];
+        for (int i = 0; i < labels.Length; i++) labels[i] = random.Next(10);
         return new Dataset(pixels, labels, 784);
     }
 

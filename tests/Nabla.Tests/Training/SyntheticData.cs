@@ -7,7 +7,7 @@ internal static class SyntheticData
     {
         var random = new Random(seed);
         var inputs = new float[inputSize * count];
-        var labels = new byte[count];
+        var labels = new int[count];
         for (int i = 0; i < count; i++)
         {
             for (int k = 0; k < inputSize; k++) inputs[i * inputSize + k] = (float)random.NextDouble();
@@ -20,7 +20,7 @@ internal static class SyntheticData
                 for (int k = c * block; k < Math.Min(inputSize, (c + 1) * block); k++) sum += inputs[i * inputSize + k];
                 if (sum > bestSum) (best, bestSum) = (c, sum);
             }
-            labels[i] = (byte)best;
+            labels[i] = best;
         }
         return new Dataset(inputs, labels, inputSize, classes);
     }
