@@ -16,7 +16,7 @@ public sealed record IdxLimits
     public long MaxItems
     {
         get;
-        init => field = value > 0 ? value : throw new NablaException($"IdxLimits.MaxItems must be positive, not {value}.");
+        init => field = ReaderLimit.Positive(value, "IdxLimits.MaxItems");
     } = 10_000_000;
 
     /// <summary>
@@ -28,9 +28,7 @@ public sealed record IdxLimits
     public long MaxBytes
     {
         get;
-        init => field = value > 0 && value <= Array.MaxLength
-            ? value
-            : throw new NablaException($"IdxLimits.MaxBytes must be between 1 and {Array.MaxLength:N0}, not {value:N0}.");
+        init => field = ReaderLimit.ArrayLength(value, "IdxLimits.MaxBytes");
     } = DefaultMaxBytes;
 
     /// <summary>The default of <see cref="MaxBytes"/>: 1 GiB.</summary>

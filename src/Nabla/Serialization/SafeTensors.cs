@@ -122,9 +122,7 @@ public sealed record SafeTensorsLimits
     public long MaxHeaderBytes
     {
         get;
-        init => field = value > 0 && value <= Array.MaxLength
-            ? value
-            : throw new NablaException($"SafeTensorsLimits.MaxHeaderBytes must be between 1 and {Array.MaxLength}, not {value}.");
+        init => field = ReaderLimit.ArrayLength(value, "SafeTensorsLimits.MaxHeaderBytes");
     } = 100_000_000;
 
     /// <summary>
@@ -134,14 +132,14 @@ public sealed record SafeTensorsLimits
     public int MaxTensors
     {
         get;
-        init => field = value > 0 ? value : throw new NablaException($"SafeTensorsLimits.MaxTensors must be positive, not {value}.");
+        init => field = ReaderLimit.Positive(value, "SafeTensorsLimits.MaxTensors");
     } = 10_000;
 
     /// <summary>Most <c>__metadata__</c> entries a file may hold. Default 10,000 (Nabla writes a handful).</summary>
     public int MaxMetadataEntries
     {
         get;
-        init => field = value > 0 ? value : throw new NablaException($"SafeTensorsLimits.MaxMetadataEntries must be positive, not {value}.");
+        init => field = ReaderLimit.Positive(value, "SafeTensorsLimits.MaxMetadataEntries");
     } = 10_000;
 }
 
