@@ -22,7 +22,7 @@ internal static class CommandRunner
         if (parse.Errors.Count > 0)
         {
             string where = parse.CommandResult.Command == root ? "nabla" : $"nabla {parse.CommandResult.Command.Name}";
-            return Fail(json, $"{parse.Errors[0].Message} (see '{where} --help')", ExitCodes.InvalidArguments);
+            return Fail(json, Suggestions.Explain(parse) ?? $"{parse.Errors[0].Message} (see '{where} --help')", ExitCodes.InvalidArguments);
         }
         try
         {

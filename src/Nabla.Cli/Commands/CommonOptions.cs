@@ -19,6 +19,11 @@ internal static class CommonOptions
 
     public static Option<int> Seed() => new("--seed") { Description = "Seed of every random choice (initial weights, shuffling): the same seed gives the same run", DefaultValueFactory = _ => 1 };
 
+    /// <summary>"--optimizer: 'adma' is not sgd, momentum or adam; did you mean 'adam'?"</summary>
+    public static CliException NotOneOf(string option, string value, IReadOnlyList<string> known) =>
+        new($"{option}: '{value}' is not {string.Join(", ", known.SkipLast(1))}{(known.Count > 1 ? " or " : "")}{known[^1]}{Suggestions.DidYouMean(value, known)}",
+            ExitCodes.InvalidArguments);
+
     public static int[] ParseLayers(string text)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -35,21 +40,25 @@ internal static class CommonOptions
         var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (names.Length != 1 && names.Length != layers)
             throw new CliException($"--activation: give one activation or {layers} (one per layer after the input), got {names.Length}", ExitCodes.InvalidArguments);
-        try
-        {
-            return Enumerable.Range(0, layers).Select(i => Nabla.Activation.FromName(names[names.Length == 1 ? 0 : i])).ToArray();
-        }
-        catch (NablaException e)
-        {
-            throw new CliException($"--activation: {e.Message}", ExitCodes.InvalidArguments);
-        }
+        var known = Nabla.Activation.KnownNames.ToList();
+        foreach (var name in names)
+            if (!known.Contains(name)) throw NotOneOf("--activation", name, known);
+        return Enumerable.Range(0, layers).Select(i => Nabla.Activation.FromName(names[names.Length == 1 ? 0 : i])).ToArray();
     }
 
     public static Cost ParseCost(string text)
     {
-        try { return Nabla.Cost.FromName(text); }
-        catch (NablaException e) { throw new CliException($"--cost: {e.Message}", ExitCodes.InvalidArguments); }
+        var known = Nabla.Cost.KnownNames.ToList();
+        return known.Contains(text.Trim()) ? Nabla.Cost.FromName(text) : throw NotOneOf("--cost", text, known);
     }
+
+    /// <summary>float32 or float64 (float, single and double are read too).</summary>
+    public static string ParsePrecision(string text) => text.ToLowerInvariant() switch
+    {
+        "float32" or "float" or "single" => "float32",
+        "float64" or "double" => "float64",
+        _ => throw NotOneOf("--precision", text, ["float32", "float64"]),
+    };
 
     /// <summary>Finds the data, turning a failure into an input error.</summary>
     public static MnistData LocateData(string? directory)

@@ -25,7 +25,7 @@ internal static class EvaluateCommand
             else
             {
                 Console.WriteLine($"Data: {mnist.Description}");
-                Console.WriteLine($"Model: {path}: {loaded.Network}");
+                Console.WriteLine($"Model: {path}: {Words.Network(loaded.Network)}");
                 Console.WriteLine($"Test: {e.Correct} / {e.Total} ({e.Accuracy:P2}), {c.Name} cost {e.Cost:F4}");
             }
             return ExitCodes.Success;

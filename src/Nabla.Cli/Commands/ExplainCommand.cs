@@ -95,15 +95,15 @@ internal static class ExplainCommand
             int L = network.L;
             Console.WriteLine($"Network: {networkText}");
             Console.WriteLine($"Example: {exampleText}");
-            Console.WriteLine($"w^{r.Layer}_{r.J},{r.K} reaches the cost through neuron {r.J} of layer {r.Layer}, then one neuron in each of layers {r.Layer + 1}…{L}: {r.PathCount:N0} paths.");
+            Console.WriteLine($"w^{r.Layer}_{r.J},{r.K} reaches the cost through neuron {r.J} of layer {r.Layer}, then one neuron in each of layers {r.Layer + 1}…{L}: {Words.Count(r.PathCount, "path")}.");
             Console.WriteLine($"Each contributes ∂C/∂a^{L}_m · ∂a^{L}_m/∂a^{L - 1}_n ⋯ ∂a^{r.Layer}_{r.J}/∂w^{r.Layer}_{r.J},{r.K}, with ∂a^i_q/∂a^(i−1)_r = σ'(z^i_q) w^i_qr.");
             if (r.LargestPaths.Count > 0)
             {
-                Console.WriteLine($"\nThe {r.LargestPaths.Count} largest (neurons in layers {r.Layer}…{L}):");
+                Console.WriteLine($"\nThe {(r.LargestPaths.Count == 1 ? "largest path" : $"{r.LargestPaths.Count} largest paths")} (neurons in layers {r.Layer}…{L}):");
                 foreach (var p in r.LargestPaths) Console.WriteLine($"  {string.Join(" → ", p.Neurons),-24} {p.Rate,16:0.000000000e+00}");
             }
             Console.WriteLine();
-            Console.WriteLine($"Sum over all {r.PathCount:N0} paths: {r.PathSum:G15}");
+            Console.WriteLine($"Sum over {(r.PathCount == 1 ? "the only path" : $"all {Words.Count(r.PathCount, "path")}")}: {r.PathSum:G15}");
             Console.WriteLine($"Backprop's ∂C/∂w:      {r.Backprop:G15}");
             Console.WriteLine($"Difference: {difference:0.0e+00} (float64)");
             return ExitCodes.Success;
@@ -137,8 +137,8 @@ internal static class ExplainCommand
                 CommandRunner.WriteJson(new { command = "explain saturation", model = path, data = mnist.Directory, cost = c.Name, saturation = SaturationOutput.Json(report) });
                 return ExitCodes.Success;
             }
-            Console.WriteLine($"Model: {path}: {loaded.Network}, {c.Name} cost");
-            Console.WriteLine($"Data: {report.Examples:N0} test examples of {mnist.Description}");
+            Console.WriteLine($"Model: {path}: {Words.Network(loaded.Network)}, {c.Name} cost");
+            Console.WriteLine($"Data: {Words.Count(report.Examples, "test example")} of {mnist.Description}");
             Console.WriteLine("A neuron with σ'(z) ≈ 0 is saturated: BP1/BP2 give it a small δ, so it learns slowly. A weight from an input with a ≈ 0");
             Console.WriteLine("learns slowly too (BP4: ∂C/∂w = a_in δ_out). Fractions are over (example, neuron) pairs; a_in of layer l is a^(l−1).");
             Console.WriteLine();
@@ -183,7 +183,7 @@ internal static class ExplainCommand
                 // The saturated start: N(0, 1) weights, as in the chapter, on 784 inputs make |z| large in the hidden layer.
                 var network = new Network<float>(sizes, Activation.Sigmoid, Initialization.StandardNormal, s);
                 var sgd = new Sgd<float>(network, cost, (float)learningRate, 10, s);
-                Console.Error.WriteLine($"Training sigmoid + {cost.Name} for {n} epoch(s) on {training.Count:N0} examples...");
+                Console.Error.WriteLine($"Training sigmoid + {cost.Name} for {Words.Count(n, "epoch")} on {Words.Count(training.Count, "example")}...");
                 var snapshots = LearningSlowdown.Track(sgd, training, n, sample);
                 var e = sgd.Evaluate(mnist.Test);
                 string name = $"sigmoid + {cost.Name}";
@@ -195,7 +195,7 @@ internal static class ExplainCommand
                 });
                 if (!json)
                 {
-                    Console.WriteLine($"{name}: test accuracy after {n} epoch(s) {e.Accuracy:P2}; ‖∂C/∂w^l‖ on {sample.Length:N0} training examples:");
+                    Console.WriteLine($"{name}: test accuracy after {Words.Count(n, "epoch")} {e.Accuracy:P2}; ‖∂C/∂w^l‖ on {Words.Count(sample.Length, "training example")}:");
                     Console.WriteLine($"  {"epoch",6}  " + string.Join("  ", Enumerable.Range(1, sizes.Length - 1).Select(l => $"{$"layer {l}",10}")) + "  " +
                                       string.Join("  ", Enumerable.Range(1, sizes.Length - 1).Select(l => $"{$"sat. {l}",8}")));
                     foreach (var q in snapshots.Where((_, i) => i % 5 == 0 || i == snapshots.Count - 1))
@@ -203,7 +203,7 @@ internal static class ExplainCommand
                                           string.Join("  ", q.Report.Layers.Select(l => $"{l.SaturatedFraction,8:P0}")));
                 }
             }
-            string description = $"[{string.Join(",", sizes)}], N(0,1) init, η = {learningRate}, m = 10, {training.Count:N0} examples";
+            string description = $"[{string.Join(",", sizes)}], N(0,1) init, η = {learningRate}, m = 10, {Words.Count(training.Count, "example")}";
             if (parse.GetValue(plot) is string path) SlowdownPlot.Save(path, series, description);
             if (json) CommandRunner.WriteJson(new { command = "explain slowdown", data = mnist.Directory, layers = sizes, eta = learningRate, training = training.Count, epochs = n, configurations = results, plot = parse.GetValue(plot) });
             else if (parse.GetValue(plot) is string saved) Console.WriteLine($"Plot: {saved}");
@@ -226,7 +226,7 @@ internal static class ExplainCommand
             var loaded = CommonOptions.LoadModel(parse.GetValue(model)!);
             WeightsPlot.Save(path, loaded.Network, parse.GetValue(neurons));
             if (parse.GetValue(CommandRunner.Json)) CommandRunner.WriteJson(new { command = "explain weights", model = parse.GetValue(model), plot = path, neurons = Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons)) });
-            else Console.WriteLine($"Plot: {path} (first-layer weights of {Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons))} hidden neurons of {loaded.Network})");
+            else Console.WriteLine($"Plot: {path} (first-layer weights of {Words.Count(Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons)), "hidden neuron")} of {Words.Network(loaded.Network)})");
             return ExitCodes.Success;
         });
         return command;

@@ -117,12 +117,7 @@ internal static class TrainCommand
                 Diagnostics = source.GetValue(diagnostics),
                 Plot = source.GetValue(plot),
             };
-            return settings.Precision switch
-            {
-                "float32" or "float" or "single" => Run<float>(settings),
-                "float64" or "double" => Run<double>(settings),
-                var p => throw new CliException($"--precision: '{p}' is not float32 or float64", ExitCodes.InvalidArguments),
-            };
+            return CommonOptions.ParsePrecision(settings.Precision) == "float32" ? Run<float>(settings) : Run<double>(settings);
         });
         return command;
     }
@@ -144,12 +139,9 @@ internal static class TrainCommand
         catch (NablaException e) { throw new CliException($"--resume: {e.Message}", ExitCodes.InvalidInput); }
     }
 
-    private static Initialization ParseInit(string text) => text.ToLowerInvariant() switch
-    {
-        "standard-normal" or "standard" or "normal" => Initialization.StandardNormal,
-        "scaled-normal" or "scaled" => Initialization.ScaledNormal,
-        _ => throw new CliException($"--init: '{text}' is not standard-normal or scaled-normal", ExitCodes.InvalidArguments),
-    };
+    private static Initialization ParseInit(string text) =>
+        Words.Inits.FirstOrDefault(i => i.Name == text.ToLowerInvariant()) is { Name: not null } found ? found.Init
+            : throw CommonOptions.NotOneOf("--init", text, ["standard-normal", "scaled-normal"]);
 
     private static Regularization ParseRegularization(string kind, double lambda)
     {
@@ -159,7 +151,7 @@ internal static class TrainCommand
             _ when lambda == 0 => Regularization.None,
             "l2" => Regularization.L2(lambda),
             "l1" => Regularization.L1(lambda),
-            _ => throw new CliException($"--regularization: '{kind}' is not l2 or l1", ExitCodes.InvalidArguments),
+            _ => throw CommonOptions.NotOneOf("--regularization", kind, ["l2", "l1"]),
         };
     }
 
@@ -175,7 +167,7 @@ internal static class TrainCommand
                 "evaluation-accuracy" => MonitoredFigures.EvaluationAccuracy,
                 "all" => MonitoredFigures.All,
                 "none" => MonitoredFigures.None,
-                _ => throw new CliException($"--monitor: '{name}' is not training-cost, training-accuracy, evaluation-cost, evaluation-accuracy, all or none", ExitCodes.InvalidArguments),
+                _ => throw CommonOptions.NotOneOf("--monitor", name, ["training-cost", "training-accuracy", "evaluation-cost", "evaluation-accuracy", "all", "none"]),
             };
         return monitor;
     }
@@ -185,7 +177,7 @@ internal static class TrainCommand
         "sgd" => Optimizer<T>.Sgd(),
         "momentum" => Optimizer<T>.Momentum(s.Layers, s.Momentum),
         "adam" => Optimizer<T>.Adam(s.Layers),
-        var o => throw new CliException($"--optimizer: '{o}' is not sgd, momentum or adam", ExitCodes.InvalidArguments),
+        var o => throw CommonOptions.NotOneOf("--optimizer", o, ["sgd", "momentum", "adam"]),
     };
 
     private static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
@@ -193,7 +185,7 @@ internal static class TrainCommand
         "constant" => new ConstantSchedule(s.Eta),
         "step" => new StepSchedule(s.Eta, s.StepGamma, s.StepEvery),
         "halving" => new HalvingSchedule(s.Eta, s.HalvingPatience, s.Halvings),
-        var o => throw new CliException($"--schedule: '{o}' is not constant, step or halving", ExitCodes.InvalidArguments),
+        var o => throw CommonOptions.NotOneOf("--schedule", o, ["constant", "step", "halving"]),
     };
 
     private static int Run<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T>
@@ -235,9 +227,9 @@ internal static class TrainCommand
         if (!s.Json)
         {
             Console.WriteLine($"Data: {data.Description}");
-            Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {s.Init} init, {typeof(T).Name}; " +
-                              $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {s.Regularization}, dropout {s.Dropout}, " +
-                              $"{s.Epochs} epochs on {training.Count:N0} examples, seed {s.Seed}");
+            Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {Words.Init(s.Init)} init, {Words.Precision<T>()}; " +
+                              $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, " +
+                              $"{Words.Count(s.Epochs, "epoch")} on {Words.Count(training.Count, "example")}, seed {s.Seed}");
             if (s.Resume is not null)
                 Console.WriteLine(run.Sgd.Position > 0
                     ? $"Resumed from {s.Resume} in epoch {run.Epoch}, at example {run.Sgd.Position:N0} of {training.Count:N0}"
@@ -294,7 +286,7 @@ internal static class TrainCommand
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
         if (s.Out is not null) SaveModel(network, s.Cost, s.Out);
-        extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {training.Count:N0} examples");
+        extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}");
 
         if (s.Json)
         {
@@ -305,14 +297,14 @@ internal static class TrainCommand
                 layers = s.Layers,
                 activations = s.Activations.Select(a => a.Name),
                 cost = s.Cost.Name,
-                init = s.Init.ToString(),
-                precision = typeof(T) == typeof(float) ? "float32" : "float64",
+                init = Words.Init(s.Init),
+                precision = Words.Precision<T>(),
                 eta = s.Eta,
                 batch = s.Batch,
                 seed = s.Seed,
                 optimizer = run.Sgd.Optimizer.Name,
                 schedule = run.Schedule.Name,
-                regularization = s.Regularization.Kind.ToString().ToLowerInvariant(),
+                regularization = Words.RegularizationKind(s.Regularization),
                 lambda = s.Regularization.Lambda,
                 dropout = s.Dropout,
                 epochs,
