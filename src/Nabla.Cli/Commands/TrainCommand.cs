@@ -243,7 +243,7 @@ internal static class TrainCommand
         using var interruption = new Interruption();
         while (!run.Finished)
         {
-            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count);
+            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count, startedAt: run.Sgd.Position < training.Count ? run.Sgd.Position : 0);
             EpochResult r;
             try
             {
