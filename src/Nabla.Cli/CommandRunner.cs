@@ -56,7 +56,8 @@ internal static class CommandRunner
     /// <summary>Writes one JSON object, snake_case keys, on stdout.</summary>
     public static void WriteJson(object value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    /// <summary>snake_case keys; NaN and infinities as strings.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,

@@ -22,6 +22,12 @@ internal sealed class TrainingDiagnostics
         _sample = diagnostics ? Saturation.Sample(training, SaturationOutput.TrainingSampleSize, seed) : [];
     }
 
+    /// <summary>Each epoch's evaluation so far, for the plot (and a checkpoint, so that a resumed run plots them all).</summary>
+    public IReadOnlyList<EpochPoint> Points => _points;
+
+    /// <summary>The epochs of a run before it was interrupted, from its checkpoint.</summary>
+    public void Restore(IEnumerable<EpochPoint> points) => _points.AddRange(points);
+
     /// <summary>Records the epoch for the plot and, with --diagnostics, measures and prints; returns the figures for the JSON report (null without --diagnostics).</summary>
     public object? AfterEpoch<T>(Network<T> network, Cost cost, Dataset training, int epoch, Evaluation evaluation)
         where T : unmanaged, IFloatingPointIeee754<T>
