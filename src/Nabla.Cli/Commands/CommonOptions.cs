@@ -68,28 +68,50 @@ internal static class CommonOptions
         catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
     }
 
+    /// <summary>Finds and reads only the test files, for commands that only evaluate (a folder of t10k files will do).</summary>
+    public static MnistTestData LocateTestData(string? directory)
+    {
+        try { return DataSource.LocateTest(directory); }
+        catch (InvalidFileException) { throw; }
+        catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
+    }
+
     /// <summary>
     /// Loads a model file; any failure to read it is an input error (exit code 3). With
     /// <paramref name="activations"/> (comma-separated) the file is read as a PyTorch nn.Sequential state dict.
     /// </summary>
-    public static LoadedModel<float> LoadModel(string path, string? activations = null)
+    public static LoadedModel<float> LoadModel(string path, string? activations = null) => LoadModel<float>(path, activations);
+
+    public static LoadedModel<T> LoadModel<T>(string path, string? activations) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         try
         {
-            if (activations is null) return ModelFile.Load<float>(path);
+            if (activations is null) return ModelFile.Load<T>(path);
             var names = activations.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            return ModelFile.LoadPyTorchSequential<float>(path, ParseActivations(activations, names.Length));
+            return ModelFile.LoadPyTorchSequential<T>(path, ParseActivations(activations, names.Length));
         }
         catch (InvalidFileException) { throw; }
         catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
     }
 
-    /// <summary>The network's input and output layers must fit the data.</summary>
-    public static void CheckShapeAgainstData(IReadOnlyList<int> sizes, Dataset data, string what)
+    /// <summary>The network made from --layers must fit the data: --layers is what to change.</summary>
+    public static void CheckShapeAgainstData(IReadOnlyList<int> sizes, Dataset data, string what) =>
+        CheckShape(sizes, data, what, "the input layer", $"start --layers with {data.InputSize}", $"end --layers with {data.ClassCount}");
+
+    /// <summary>A saved model must fit the data; when it does not, it was made for other data, and --data is what to change.</summary>
+    public static void CheckModelAgainstData(IReadOnlyList<int> sizes, Dataset data, string path)
     {
+        const string advice = "the model was made for other data; give that data with --data DIR";
+        CheckShape(sizes, data, path, "the model's input layer", advice, advice);
+    }
+
+    private static void CheckShape(IReadOnlyList<int> sizes, Dataset data, string what, string inputLayer, string inputAdvice, string outputAdvice)
+    {
+        int side = (int)Math.Round(Math.Sqrt(data.InputSize));
+        string pixels = side * side == data.InputSize ? $" ({side}×{side} pixels)" : "";
         if (sizes[0] != data.InputSize)
-            throw new CliException($"{what}: the input layer has {sizes[0]} neurons but the data has {data.InputSize} inputs per example ({Math.Sqrt(data.InputSize):0}×{Math.Sqrt(data.InputSize):0} pixels); start --layers with {data.InputSize}", ExitCodes.InvalidArguments);
+            throw new CliException($"{what}: {inputLayer} has {sizes[0]} neurons but the data has {data.InputSize} inputs per example{pixels}; {inputAdvice}", ExitCodes.InvalidArguments);
         if (sizes[^1] != data.ClassCount)
-            throw new CliException($"{what}: the output layer has {sizes[^1]} neurons but the data has {data.ClassCount} classes; end --layers with {data.ClassCount}", ExitCodes.InvalidArguments);
+            throw new CliException($"{what}: {inputLayer.Replace("input", "output")} has {sizes[^1]} neurons but the data has {data.ClassCount} classes; {outputAdvice}", ExitCodes.InvalidArguments);
     }
 }

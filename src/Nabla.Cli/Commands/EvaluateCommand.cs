@@ -17,8 +17,8 @@ internal static class EvaluateCommand
             string path = parse.GetValue(model)!;
             var loaded = CommonOptions.LoadModel(path, parse.GetValue(activation));
             var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
-            var mnist = CommonOptions.LocateData(parse.GetValue(data));
-            CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
+            var mnist = CommonOptions.LocateTestData(parse.GetValue(data));
+            CommonOptions.CheckModelAgainstData(loaded.Network.Sizes, mnist.Test, path);
             var e = Sgd<float>.Evaluate(loaded.Network, c, mnist.Test);
             if (parse.GetValue(CommandRunner.Json))
                 CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost });

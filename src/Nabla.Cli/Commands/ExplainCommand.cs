@@ -17,6 +17,10 @@ internal static class ExplainCommand
 
     private static Option<string?> PlotOption(string what) => new("--plot") { Description = $"Draw {what} to this file (.png or .svg)" };
 
+    /// <summary>--activation of the commands that read a model: how to read a PyTorch state dict, as `evaluate` does.</summary>
+    private static Option<string?> PyTorchActivation() =>
+        new("--activation") { Description = "Read --model as a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, 2.weight, …) with these activations, one per Linear layer, e.g. relu,softmax" };
+
     private static Command Demon()
     {
         var inputs = new DiagnosticInputs();
@@ -118,17 +122,18 @@ internal static class ExplainCommand
         var cost = new Option<string?>("--cost") { Description = "Cost whose gradient is measured (default: the model's)" };
         var derivativeThreshold = new Option<double>("--derivative-threshold") { Description = "A neuron is saturated when σ'(z) is below this", DefaultValueFactory = _ => new SaturationOptions().DerivativeThreshold };
         var activationThreshold = new Option<double>("--activation-threshold") { Description = "An input is ≈ 0 when |a| is below this", DefaultValueFactory = _ => new SaturationOptions().ActivationThreshold };
+        var activation = PyTorchActivation();
         var command = new Command("saturation", "Per layer: how many neurons are saturated (σ' ≈ 0) or silent (a ≈ 0), mean |δ|, and gradient norms, on the test data")
         {
-            model, data, cost, derivativeThreshold, activationThreshold,
+            model, data, cost, derivativeThreshold, activationThreshold, activation,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
-            var loaded = CommonOptions.LoadModel(path);
+            var loaded = CommonOptions.LoadModel(path, parse.GetValue(activation));
             var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
-            var mnist = CommonOptions.LocateData(parse.GetValue(data));
-            CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
+            var mnist = CommonOptions.LocateTestData(parse.GetValue(data));
+            CommonOptions.CheckModelAgainstData(loaded.Network.Sizes, mnist.Test, path);
             double dt = parse.GetValue(derivativeThreshold), at = parse.GetValue(activationThreshold);
             if (!(dt >= 0) || !(at >= 0)) throw new CliException("--derivative-threshold and --activation-threshold must be 0 or more", ExitCodes.InvalidArguments);
             var report = Saturation.Measure(loaded.Network, c, mnist.Test, options: new SaturationOptions { DerivativeThreshold = dt, ActivationThreshold = at });
@@ -217,13 +222,14 @@ internal static class ExplainCommand
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
         var plot = new Option<string>("--plot") { Description = "Draw the first layer's weights to this file (.png or .svg)", Required = true };
         var neurons = new Option<int>("--neurons") { Description = "Draw at most this many hidden neurons", DefaultValueFactory = _ => 100 };
-        var command = new Command("weights", "Draw the first layer's weights w^1_j of each hidden neuron as an image the size of the input") { model, plot, neurons };
+        var activation = PyTorchActivation();
+        var command = new Command("weights", "Draw the first layer's weights w^1_j of each hidden neuron as an image the size of the input") { model, plot, neurons, activation };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(plot)!;
             PlotFile.CheckPath(path, "--plot");
             if (parse.GetValue(neurons) < 1) throw new CliException($"--neurons: must be at least 1, got {parse.GetValue(neurons)}", ExitCodes.InvalidArguments);
-            var loaded = CommonOptions.LoadModel(parse.GetValue(model)!);
+            var loaded = CommonOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(activation));
             WeightsPlot.Save(path, loaded.Network, parse.GetValue(neurons));
             if (parse.GetValue(CommandRunner.Json)) CommandRunner.WriteJson(new { command = "explain weights", model = parse.GetValue(model), plot = path, neurons = Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons)) });
             else Console.WriteLine($"Plot: {path} (first-layer weights of {Words.Count(Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons)), "hidden neuron")} of {Words.Network(loaded.Network)})");
