@@ -41,24 +41,42 @@ internal static class ExplainCommand
                 CommandRunner.WriteJson(new
                 {
                     command = "explain demon", network = networkText, example = exampleText, layer = r.Layer, neuron = r.Neuron, delta = r.Delta, cost = r.Cost,
-                    points = r.Points.Select(q => new Dictionary<string, double> { ["dz"] = q.Dz, ["measured_dC"] = q.MeasuredDC, ["predicted_dC"] = q.PredictedDC, ["error"] = q.Error }),
+                    points = r.Points.Select(q => new Dictionary<string, object?>
+                    {
+                        ["dz"] = q.Dz, ["measured_dC"] = q.MeasuredDC, ["predicted_dC"] = q.PredictedDC, ["error"] = q.Error,
+                        ["error_ratio"] = r.ErrorRatio(q), // error(2Δz)/error(Δz) where the Δz² term dominates, else null
+                    }),
+                    error_expansion = r.Expansion is { } fit ? new { second_order = fit.SecondOrder, third_order = fit.ThirdOrder, fitted_at_dz = fit.FittedAt } : null,
                     plot = parse.GetValue(plot),
                 });
                 return ExitCodes.Success;
             }
             Console.WriteLine($"Network: {networkText}");
             Console.WriteLine($"Example: {exampleText}");
-            Console.WriteLine($"The demon adds Δz to z^{r.Layer}_{r.Neuron}. Backprop's δ^{r.Layer}_{r.Neuron} = ∂C/∂z^{r.Layer}_{r.Neuron} = {r.Delta:G6} (cost C = {r.Cost:G6}),");
-            Console.WriteLine("so Eq. 29 predicts ΔC ≈ δΔz; the error is second order, so halving Δz should quarter it.");
+            string z = Notation.Indexed("z", r.Layer, r.Neuron);
+            Console.WriteLine($"The demon adds Δz to {z}. Backprop's {Notation.Indexed("δ", r.Layer, r.Neuron)} = ∂C/∂{z} = {r.Delta:G6} (cost C = {r.Cost:G6}),");
+            Console.WriteLine("so Eq. 29 predicts ΔC ≈ δΔz; the error is second order, so for small Δz halving Δz should quarter it.");
             Console.WriteLine();
-            Console.WriteLine($"{"Δz",10}  {"measured ΔC",14}  {"δΔz",14}  {"|error|",11}  {"error(2Δz)/error(Δz)",20}");
-            for (int i = 0; i < r.Points.Count; i++)
+            Console.WriteLine($"{"Δz",11}  {"measured ΔC",14}  {"δΔz",14}  {"|error|",11}  {"error(2Δz)/error(Δz)",20}");
+            bool dashes = false;
+            foreach (var q in r.Points)
             {
-                var q = r.Points[i];
-                // The point with twice this Δz (same sign), if there is one: the ratio of the errors should be ≈ 4.
-                var twice = r.Points.FirstOrDefault(o => Math.Abs(o.Dz - 2 * q.Dz) < 1e-12 * Math.Abs(q.Dz));
-                string ratio = twice is null || q.Error == 0 ? "" : $"{twice.Error / q.Error:F2}";
-                Console.WriteLine($"{q.Dz,10:G4}  {q.MeasuredDC,14:0.000000e+00}  {q.PredictedDC,14:0.000000e+00}  {q.Error,11:0.00e+00}  {ratio,20}");
+                // The ratio of the errors at 2Δz and Δz is ≈ 4 only where the Δz² term dominates; "—" where it does not.
+                string ratio = r.ErrorRatio(q) is double e ? $"{e:F2}" : r.Twice(q) is null ? "" : "—";
+                dashes |= ratio == "—";
+                Console.WriteLine($"{q.Dz,11:G6}  {q.MeasuredDC,14:0.000000e+00}  {q.PredictedDC,14:0.000000e+00}  {q.Error,11:0.00e+00}  {ratio,20}");
+            }
+            if (r.Expansion is { } expansion)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"The error is ½C″Δz² + ⅙C‴Δz³ + … (C as a function of {z}); from Δz = ±{expansion.FittedAt:G4}: ½C″ ≈ {expansion.SecondOrder:0.00e+00}, ⅙C‴ ≈ {expansion.ThirdOrder:0.00e+00}.");
+                if (expansion.SecondOrder == 0)
+                    Console.WriteLine("The errors are at the level of rounding here, so they say nothing of the order; try another --neuron or --layer.");
+                else if (dashes)
+                {
+                    Console.WriteLine($"Ratios are shown where the Δz² term dominates (|⅙C‴Δz| < ½|C″|/10, here |Δz| < {0.1 * Math.Abs(expansion.SecondOrder / expansion.ThirdOrder):G2}): there they are ≈ 4.");
+                    Console.WriteLine("In the rows marked —, Δz is large enough for the Δz³ and higher terms to count, so halving Δz need not quarter the error.");
+                }
             }
             if (parse.GetValue(plot) is string saved) Console.WriteLine($"\nPlot: {saved}");
             return ExitCodes.Success;
@@ -99,8 +117,9 @@ internal static class ExplainCommand
             int L = network.L;
             Console.WriteLine($"Network: {networkText}");
             Console.WriteLine($"Example: {exampleText}");
-            Console.WriteLine($"w^{r.Layer}_{r.J},{r.K} reaches the cost through neuron {r.J} of layer {r.Layer}, then one neuron in each of layers {r.Layer + 1}…{L}: {Words.Count(r.PathCount, "path")}.");
-            Console.WriteLine($"Each contributes ∂C/∂a^{L}_m · ∂a^{L}_m/∂a^{L - 1}_n ⋯ ∂a^{r.Layer}_{r.J}/∂w^{r.Layer}_{r.J},{r.K}, with ∂a^i_q/∂a^(i−1)_r = σ'(z^i_q) w^i_qr.");
+            string w = Notation.Weight(r.Layer, r.J, r.K);
+            Console.WriteLine($"{w} reaches the cost through neuron {r.J} of layer {r.Layer}, then one neuron in each of layers {r.Layer + 1}…{L}: {Words.Count(r.PathCount, "path")}.");
+            Console.WriteLine($"Each contributes ∂C/∂a^{L}_m · ∂a^{L}_m/∂a^{L - 1}_n ⋯ ∂{Notation.Indexed("a", r.Layer, r.J)}/∂{w}, with ∂a^i_q/∂a^(i−1)_r = σ'(z^i_q) w^i_qr.");
             if (r.LargestPaths.Count > 0)
             {
                 Console.WriteLine($"\nThe {(r.LargestPaths.Count == 1 ? "largest path" : $"{r.LargestPaths.Count} largest paths")} (neurons in layers {r.Layer}…{L}):");

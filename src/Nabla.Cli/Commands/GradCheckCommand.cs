@@ -57,7 +57,7 @@ internal static class GradCheckCommand
                 foreach (var l in r.Layers)
                     Console.WriteLine($"{l.Layer,5}  {l.ParametersChecked,8:N0}  {l.MaxRelativeErrorCentral,12:0.00e+00}  {l.MeanRelativeErrorCentral,12:0.00e+00}  {l.MaxRelativeErrorForward,12:0.00e+00}  {l.MeanRelativeErrorForward,12:0.00e+00}");
                 if (r.Worst is { } w)
-                    Console.WriteLine($"\nLargest disagreement: {w.Parameter}: backprop {w.Backprop:G10}, central {w.Central:G10}, forward {w.Forward:G10}");
+                    Console.WriteLine($"\nLargest disagreement: {w.Parameter} ({w.Description}): backprop {w.Backprop:G10}, central {w.Central:G10}, forward {w.Forward:G10}");
                 Console.WriteLine($"{(r.Passed ? "PASSED" : "FAILED")}: max relative error {r.MaxRelativeErrorCentral:0.00e+00} (central; tolerance {options.CentralTolerance:0.#e+0}), " +
                                   $"{r.MaxRelativeErrorForward:0.00e+00} (forward; tolerance {options.ForwardTolerance:0.#e+0})");
             }
