@@ -283,7 +283,8 @@ internal static class TrainCommand
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
         if (s.Out is not null) SaveModel(network, s.Cost, s.Out);
-        extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}");
+        extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}",
+            run.BestEpoch >= 0 ? run.BestEpoch : null);
 
         if (s.Json)
         {

@@ -37,10 +37,10 @@ internal sealed class TrainingDiagnostics
     }
 
     /// <summary>Draws the training curves, when --plot was given.</summary>
-    public void Finish(string costName, string evaluatedOn, string description)
+    public void Finish(string costName, string evaluatedOn, string description, int? bestEpoch)
     {
         if (_plot is null || _points.Count == 0) return;
-        TrainingPlot.Save(_plot, _points, costName, evaluatedOn, description);
+        TrainingPlot.Save(_plot, _points, costName, evaluatedOn, description, bestEpoch);
         if (!_json) Console.WriteLine($"Plot: {_plot}");
     }
 }
