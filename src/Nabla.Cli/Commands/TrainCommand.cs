@@ -180,7 +180,12 @@ internal static class TrainCommand
         if (s.Out is not null) CheckWritable(s.Out);
         bool keepBest = KeepBest(s);
 
+        // A resumed run reports and plots the epochs before the interruption too, as the run never stopped would.
+        var record = s.Resumed?.State.Record?.Deserialize<RunRecord>(CommandRunner.JsonOptions);
         var data = CommonOptions.LocateData(s.Data);
+        // The data found is part of the run: a resumed run reads the folder the run read, even if another would be found first now.
+        if (s.Data is null && record?.DataDirectory is string read && read != Path.GetFullPath(data.Directory))
+            data = CommonOptions.LocateData(read);
         CommonOptions.CheckShapeAgainstData(s.Layers, data.Training, "--layers");
         var training = s.TrainSize is int n && n < data.Training.Count ? data.Training.Slice(0, n) : data.Training;
         var evaluation = s.Validation ? data.Validation : data.Test;
@@ -188,8 +193,6 @@ internal static class TrainCommand
         if (keepBest && s.Save is not null && evaluation.Count == 0)
             throw new CliException($"--save best: the {evaluationName} data holds no examples, so no epoch can be chosen as the best; " +
                                    $"use --save last{(s.Validation ? "" : " or --validation")}", ExitCodes.InvalidArguments);
-        // The data found is part of the run: a resumed run reads the same folder even if another would be found first.
-        s.Arguments["--data"] = Path.GetFullPath(data.Directory);
         if (s.Checkpoint is not null) s.Arguments["--checkpoint"] = Path.GetFullPath(s.Checkpoint);
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
@@ -228,15 +231,15 @@ internal static class TrainCommand
         var total = Stopwatch.StartNew();
         double trainSeconds = 0;
         int epochsRun = 0;
-        // A resumed run reports and plots the epochs before the interruption too, as the run never stopped would.
-        if (s.Resumed?.State.Record?.Deserialize<RunRecord>(CommandRunner.JsonOptions) is { } record)
+        if (record is not null)
         {
             epochs.AddRange(record.Epochs.EnumerateArray().Select(e => (object)e.Clone()));
             extras.Restore(record.Points);
             (trainSeconds, epochsRun) = (record.TrainSeconds, record.EpochsTrained);
         }
         JsonElement Record() => JsonSerializer.SerializeToElement(
-            new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun), CommandRunner.JsonOptions);
+            new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, Path.GetFullPath(data.Directory)),
+            CommandRunner.JsonOptions);
         using var interruption = new Interruption();
         while (!run.Finished)
         {
@@ -339,8 +342,8 @@ internal static class TrainCommand
         return ExitCodes.Success;
     }
 
-    /// <summary>What a checkpoint keeps of the run's report: each epoch's JSON figures, the plot's points, the training time.</summary>
-    private sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained);
+    /// <summary>What a checkpoint keeps of the run's report: each epoch's JSON figures, the plot's points, the training time, the data read.</summary>
+    private sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory);
 
     /// <summary>The network the run ends with: the best epoch's (<paramref name="Best"/>) or the last one's.</summary>
     private sealed record SavedNetwork(bool Best, int? Epoch, double? Accuracy);

@@ -55,7 +55,7 @@ internal sealed class ProgressBar
         double seconds = elapsed.TotalSeconds;
         double rate = seconds > 0 ? (done - _startedAt) / seconds : 0;
         string rateText = rate > 0 ? string.Create(CultureInfo.InvariantCulture, $"{rate,9:N0} examples/s") : "";
-        string left = done >= _total ? "" : rate > 0 ? $"  {Clock(TimeSpan.FromSeconds((_total - done) / rate))} left" : "";
+        string left = done >= _total ? "" : rate > 0 ? $"  {Clock(TimeSpan.FromSeconds(Math.Ceiling((_total - done) / rate)))} left" : "";
         return string.Create(CultureInfo.InvariantCulture,
             $"{_label} [{new string('#', filled)}{new string('.', BarWidth - filled)}] {done,7:N0}/{_total:N0}  {rateText}{left}");
     }

@@ -38,16 +38,19 @@ public class ResumeTests
     }
 
     [Fact]
-    public void The_data_found_without_data_is_saved_so_that_the_resumed_run_reads_the_same_files()
+    public void A_run_without_data_resumes_on_the_data_it_found_described_as_it_was()
     {
-        // Run from a folder where nothing is found but the sample next to the tool: the checkpoint names that folder.
+        // Whatever is found (the Debian package, else the sample beside the tool): the checkpoint records the folder,
+        // and the resumed run reads it and says the same of it (the sample stays "the bundled sample").
         using var dir = new TempDirectory();
         string checkpoint = dir.File("ck");
-        Succeeds(["train", "--train-size", "500", "--epochs", "1", "--checkpoint", checkpoint]);
+        var first = Succeeds(["train", "--train-size", "500", "--epochs", "1", "--checkpoint", checkpoint]);
 
-        string data = Checkpoint.ReadState(checkpoint).Settings["--data"];
-        Assert.True(Path.IsPathFullyQualified(data), data);
-        Assert.True(Directory.Exists(data), data);
+        var record = Checkpoint.ReadState(checkpoint).Record!.Value;
+        string read = record.GetProperty("data_directory").GetString()!;
+        Assert.True(Path.IsPathFullyQualified(read) && Directory.Exists(read), read);
+        var resumed = Succeeds("train", "--resume", checkpoint, "--epochs", "2");
+        Assert.Equal(first.Stdout.Split('\n')[0], resumed.Stdout.Split('\n')[0]); // "Data: … from …"
     }
 
     [Fact]
