@@ -6,6 +6,9 @@ namespace Nabla.Cli.Commands;
 /// <summary>Options several commands share, and the checks that turn their text into values.</summary>
 internal static class CommonOptions
 {
+    /// <summary>--data of the commands that only evaluate: they read the two test files alone.</summary>
+    public static Option<string?> TestData() => new("--data") { Description = "Folder with the MNIST-format test files, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz; the training files are not needed). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
+
     public static Option<string?> Data() => new("--data") { Description = "Folder with the four MNIST-format IDX files (raw or .gz). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
 
     public static Option<string> Layers(string defaultValue = "784,30,10") =>

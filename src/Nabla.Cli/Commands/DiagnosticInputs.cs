@@ -14,7 +14,7 @@ internal sealed class DiagnosticInputs
     public Option<string> Activation { get; } = DiagnosticActivation();
     public Option<string?> Cost { get; } = new("--cost") { Description = "quadratic or cross-entropy (default: the model's cost, else quadratic)" };
     public Option<int> Seed { get; } = CommonOptions.Seed();
-    public Option<string?> Data { get; } = CommonOptions.Data();
+    public Option<string?> Data { get; } = CommonOptions.TestData();
     public Option<int?> Example { get; } = new("--example") { Description = "Which test example to use (default: one drawn from --seed)" };
     public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Use a random input and target instead of an example from the data" };
 

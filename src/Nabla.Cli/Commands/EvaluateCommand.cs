@@ -8,7 +8,7 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
-        var data = CommonOptions.Data();
+        var data = CommonOptions.TestData();
         var cost = new Option<string?>("--cost") { Description = "Cost to report (default: the one the model was trained with)" };
         var activation = new Option<string?>("--activation") { Description = "Read --model as a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, 2.weight, …) with these activations, one per Linear layer, e.g. relu,softmax" };
         var command = new Command("evaluate", "Accuracy and cost of a saved network on the test set") { model, data, cost, activation };

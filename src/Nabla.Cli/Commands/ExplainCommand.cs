@@ -137,7 +137,7 @@ internal static class ExplainCommand
     private static Command SaturationCommand()
     {
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
-        var data = CommonOptions.Data();
+        var data = CommonOptions.TestData();
         var cost = new Option<string?>("--cost") { Description = "Cost whose gradient is measured (default: the model's)" };
         var derivativeThreshold = new Option<double>("--derivative-threshold") { Description = "A neuron is saturated when σ'(z) is below this", DefaultValueFactory = _ => new SaturationOptions().DerivativeThreshold };
         var activationThreshold = new Option<double>("--activation-threshold") { Description = "An input is ≈ 0 when |a| is below this", DefaultValueFactory = _ => new SaturationOptions().ActivationThreshold };
