@@ -438,9 +438,11 @@ internal static class TrainCommand
         {
             throw new CliException($"interrupted, and the checkpoint could not be written: {e.Message}", ExitCodes.OutputFailed);
         }
+        // The checkpoint holds every option of the run, so the folder is all the line needs (and --json, how this run printed).
+        string resume = $"nabla train --resume {ResumedRun.Quoted(directory)}{(s.Json ? " --json" : "")}";
         Console.Error.WriteLine($"nabla: interrupted in epoch {run.Epoch} after {run.Sgd.Position:N0} of {trainingCount:N0} examples; " +
-                                $"checkpoint written to {directory}. Resume with: nabla train --resume {ResumedRun.Quoted(directory)}{(s.Json ? " --json" : "")}");
-        if (s.Json) CommandRunner.WriteJson(new { interrupted = true, epoch = run.Epoch, position = run.Sgd.Position, checkpoint = directory, exit_code = ExitCodes.Interrupted });
+                                $"checkpoint written to {directory}. Resume with: {resume}");
+        if (s.Json) CommandRunner.WriteJson(new { interrupted = true, epoch = run.Epoch, position = run.Sgd.Position, checkpoint = directory, resume, exit_code = ExitCodes.Interrupted });
         return ExitCodes.Interrupted;
     }
 

@@ -55,6 +55,8 @@ public class InterruptionTests
                 continue;
             }
             Assert.Equal(ExitCodes.Interrupted, result.ExitCode);
+            using var interrupted = JsonDocument.Parse(result.Stdout);
+            Assert.Equal($"nabla train --resume {checkpoint} --json", interrupted.RootElement.GetProperty("resume").GetString());
             stderr = result.Stderr;
             break;
         }
