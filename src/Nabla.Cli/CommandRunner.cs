@@ -22,7 +22,7 @@ internal static class CommandRunner
         if (parse.Errors.Count > 0)
         {
             string where = parse.CommandResult.Command == root ? "nabla" : $"nabla {parse.CommandResult.Command.Name}";
-            return Fail(json, $"{parse.Errors[0].Message} (see '{where} --help')", ExitCodes.InvalidArguments);
+            return Fail(json, Suggestions.Explain(parse) ?? $"{parse.Errors[0].Message} (see '{where} --help')", ExitCodes.InvalidArguments);
         }
         try
         {
@@ -56,7 +56,8 @@ internal static class CommandRunner
     /// <summary>Writes one JSON object, snake_case keys, on stdout.</summary>
     public static void WriteJson(object value) => Console.Out.WriteLine(JsonSerializer.Serialize(value, JsonOptions));
 
-    private static readonly JsonSerializerOptions JsonOptions = new()
+    /// <summary>snake_case keys; NaN and infinities as strings.</summary>
+    public static readonly JsonSerializerOptions JsonOptions = new()
     {
         PropertyNamingPolicy = JsonNamingPolicy.SnakeCaseLower,
         NumberHandling = System.Text.Json.Serialization.JsonNumberHandling.AllowNamedFloatingPointLiterals,

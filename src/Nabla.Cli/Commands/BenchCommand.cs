@@ -44,12 +44,7 @@ internal static class BenchCommand
                 parse.GetValue(threads), parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data),
                 parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json),
                 parse.GetValue(loadAhead)) { IdxLimits = parse.GetValue(maxIdxSize) };
-            return s.Precision switch
-            {
-                "float32" or "float" or "single" => Run<float>(s),
-                "float64" or "double" => Run<double>(s),
-                var p => throw new CliException($"--precision: '{p}' is not float32 or float64", ExitCodes.InvalidArguments),
-            };
+            return CommonOptions.ParsePrecision(s.Precision) == "float32" ? Run<float>(s) : Run<double>(s);
         });
         return command;
     }
@@ -74,7 +69,7 @@ internal static class BenchCommand
 
     /// <summary>How the threads are used, for the header line: "1 thread + a loader thread".</summary>
     public static string DescribeThreads<T>(Sgd<T> sgd, int threads) where T : unmanaged, IFloatingPointIeee754<T> =>
-        $"{threads} thread{(threads == 1 ? "" : "s")} for the products{(sgd.LoadAhead ? " + 1 loading the next mini-batch" : "")}";
+        $"{Words.Count(threads, "thread")} for the products{(sgd.LoadAhead ? " + 1 loading the next mini-batch" : "")}";
 
     public static int ResolveThreads(int requested, IReadOnlyList<int> sizes, int batch)
     {
@@ -107,7 +102,7 @@ internal static class BenchCommand
         if (!s.Json)
         {
             Console.WriteLine($"Data: {description}");
-            Console.WriteLine($"Network [{string.Join(", ", s.Layers)}], sigmoid, quadratic cost, {typeof(T).Name}, m = {s.Batch}, η = {s.Eta}, " +
+            Console.WriteLine($"Network [{string.Join(", ", s.Layers)}], sigmoid, quadratic cost, {Words.Precision<T>()}, m = {s.Batch}, η = {s.Eta}, " +
                               $"{DescribeThreads(sgd, s.Threads)}, {Environment.ProcessorCount} cores");
         }
 
@@ -138,7 +133,7 @@ internal static class BenchCommand
                 eta = s.Eta,
                 threads = s.Threads,
                 load_ahead = sgd.LoadAhead,
-                precision = typeof(T) == typeof(float) ? "float32" : "float64",
+                precision = Words.Precision<T>(),
                 epoch_seconds = seconds,
                 min_seconds = min,
                 median_seconds = median,
@@ -152,7 +147,7 @@ internal static class BenchCommand
         }
         else
         {
-            Console.WriteLine($"Seconds per epoch: min {min:F3}, median {median:F3} over {s.Epochs} epoch{(s.Epochs == 1 ? "" : "s")} of {training.Count:N0} examples");
+            Console.WriteLine($"Seconds per epoch: min {min:F3}, median {median:F3} over {Words.Count(s.Epochs, "epoch")} of {Words.Count(training.Count, "example")}");
             Console.WriteLine($"{training.Count / min:N0} examples/s, {flopPerEpoch / min / 1e9:F1} GFLOP/s ({flopPerEpoch / 1e9:F2} GFLOP per epoch)");
             Console.WriteLine($"Arithmetic limit {limitSeconds * 1e3:F1} ms per epoch at {peak / 1e9:F1} GFLOP/s: min is {min / limitSeconds:F1}× the limit");
             if (phases is not null)

@@ -6,6 +6,9 @@ namespace Nabla.Cli.Commands;
 /// <summary>Options several commands share, and the checks that turn their text into values.</summary>
 internal static class CommonOptions
 {
+    /// <summary>--data of the commands that only evaluate: they read the two test files alone.</summary>
+    public static Option<string?> TestData() => new("--data") { Description = "Folder with the MNIST-format test files, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz; the training files are not needed). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
+
     public static Option<string?> Data() => new("--data") { Description = "Folder with the four MNIST-format IDX files (raw or .gz). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
 
     /// <summary>
@@ -57,6 +60,11 @@ internal static class CommonOptions
 
     public static Option<int> Seed() => new("--seed") { Description = "Seed of every random choice (initial weights, shuffling): the same seed gives the same run", DefaultValueFactory = _ => 1 };
 
+    /// <summary>"--optimizer: 'adma' is not sgd, momentum or adam; did you mean 'adam'?"</summary>
+    public static CliException NotOneOf(string option, string value, IReadOnlyList<string> known) =>
+        new($"{option}: '{value}' is not {string.Join(", ", known.SkipLast(1))}{(known.Count > 1 ? " or " : "")}{known[^1]}{Suggestions.DidYouMean(value, known)}",
+            ExitCodes.InvalidArguments);
+
     public static int[] ParseLayers(string text)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -73,26 +81,35 @@ internal static class CommonOptions
         var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
         if (names.Length != 1 && names.Length != layers)
             throw new CliException($"--activation: give one activation or {layers} (one per layer after the input), got {names.Length}", ExitCodes.InvalidArguments);
-        try
-        {
-            return Enumerable.Range(0, layers).Select(i => Nabla.Activation.FromName(names[names.Length == 1 ? 0 : i])).ToArray();
-        }
-        catch (NablaException e)
-        {
-            throw new CliException($"--activation: {e.Message}", ExitCodes.InvalidArguments);
-        }
+        var known = Nabla.Activation.KnownNames.ToList();
+        foreach (var name in names)
+            if (!known.Contains(name)) throw NotOneOf("--activation", name, known);
+        return Enumerable.Range(0, layers).Select(i => Nabla.Activation.FromName(names[names.Length == 1 ? 0 : i])).ToArray();
     }
 
     public static Cost ParseCost(string text)
     {
-        try { return Nabla.Cost.FromName(text); }
-        catch (NablaException e) { throw new CliException($"--cost: {e.Message}", ExitCodes.InvalidArguments); }
+        var known = Nabla.Cost.KnownNames.ToList();
+        return known.Contains(text.Trim()) ? Nabla.Cost.FromName(text) : throw NotOneOf("--cost", text, known);
     }
 
-    /// <summary>Finds the data, turning a failure into an input error; a file over the size limit says how to raise it.</summary>
-    public static MnistData LocateData(string? directory, IdxLimits? limits = null)
+    /// <summary>float32 or float64 (float, single and double are read too).</summary>
+    public static string ParsePrecision(string text) => text.ToLowerInvariant() switch
     {
-        try { return DataSource.Locate(directory, limits); }
+        "float32" or "float" or "single" => "float32",
+        "float64" or "double" => "float64",
+        _ => throw NotOneOf("--precision", text, ["float32", "float64"]),
+    };
+
+    /// <summary>Finds the data, turning a failure into an input error; a file over the size limit says how to raise it.</summary>
+    public static MnistData LocateData(string? directory, IdxLimits? limits = null) => Located(() => DataSource.Locate(directory, limits));
+
+    /// <summary>As <see cref="LocateData"/>, for the commands that read only the test files.</summary>
+    public static MnistTestData LocateTestData(string? directory, IdxLimits? limits = null) => Located(() => DataSource.LocateTest(directory, limits));
+
+    private static TData Located<TData>(Func<TData> locate)
+    {
+        try { return locate(); }
         catch (InvalidFileException e) when (e.Message.EndsWith(" bytes", StringComparison.Ordinal) && e.Message.Contains("more than the limit of", StringComparison.Ordinal))
         {
             throw new CliException($"{e.Message}; --max-idx-size raises the limit", ExitCodes.InvalidInput);
@@ -105,24 +122,38 @@ internal static class CommonOptions
     /// Loads a model file; any failure to read it is an input error (exit code 3). With
     /// <paramref name="activations"/> (comma-separated) the file is read as a PyTorch nn.Sequential state dict.
     /// </summary>
-    public static LoadedModel<float> LoadModel(string path, string? activations = null)
+    public static LoadedModel<float> LoadModel(string path, string? activations = null) => LoadModel<float>(path, activations);
+
+    public static LoadedModel<T> LoadModel<T>(string path, string? activations) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
         try
         {
-            if (activations is null) return ModelFile.Load<float>(path);
+            if (activations is null) return ModelFile.Load<T>(path);
             var names = activations.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
-            return ModelFile.LoadPyTorchSequential<float>(path, ParseActivations(activations, names.Length));
+            return ModelFile.LoadPyTorchSequential<T>(path, ParseActivations(activations, names.Length));
         }
         catch (InvalidFileException) { throw; }
         catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
     }
 
-    /// <summary>The network's input and output layers must fit the data.</summary>
-    public static void CheckShapeAgainstData(IReadOnlyList<int> sizes, Dataset data, string what)
+    /// <summary>The network made from --layers must fit the data: --layers is what to change.</summary>
+    public static void CheckShapeAgainstData(IReadOnlyList<int> sizes, Dataset data, string what) =>
+        CheckShape(sizes, data, what, "the input layer", $"start --layers with {data.InputSize}", $"end --layers with {data.ClassCount}");
+
+    /// <summary>A saved model must fit the data; when it does not, it was made for other data, and --data is what to change.</summary>
+    public static void CheckModelAgainstData(IReadOnlyList<int> sizes, Dataset data, string path)
     {
+        const string advice = "the model was made for other data; give that data with --data DIR";
+        CheckShape(sizes, data, path, "the model's input layer", advice, advice);
+    }
+
+    private static void CheckShape(IReadOnlyList<int> sizes, Dataset data, string what, string inputLayer, string inputAdvice, string outputAdvice)
+    {
+        int side = (int)Math.Round(Math.Sqrt(data.InputSize));
+        string pixels = side * side == data.InputSize ? $" ({side}×{side} pixels)" : "";
         if (sizes[0] != data.InputSize)
-            throw new CliException($"{what}: the input layer has {sizes[0]} neurons but the data has {data.InputSize} inputs per example ({Math.Sqrt(data.InputSize):0}×{Math.Sqrt(data.InputSize):0} pixels); start --layers with {data.InputSize}", ExitCodes.InvalidArguments);
+            throw new CliException($"{what}: {inputLayer} has {sizes[0]} neurons but the data has {data.InputSize} inputs per example{pixels}; {inputAdvice}", ExitCodes.InvalidArguments);
         if (sizes[^1] != data.ClassCount)
-            throw new CliException($"{what}: the output layer has {sizes[^1]} neurons but the data has {data.ClassCount} classes; end --layers with {data.ClassCount}", ExitCodes.InvalidArguments);
+            throw new CliException($"{what}: {inputLayer.Replace("input", "output")} has {sizes[^1]} neurons but the data has {data.ClassCount} classes; {outputAdvice}", ExitCodes.InvalidArguments);
     }
 }

@@ -11,15 +11,22 @@ internal sealed class DiagnosticInputs
 {
     public Option<string?> Model { get; } = new("--model") { Description = "A model file written by `nabla train --out` (default: a random network from --layers, --activation, --seed)" };
     public Option<string> Layers { get; }
-    public Option<string> Activation { get; } = CommonOptions.Activation();
+    public Option<string> Activation { get; } = DiagnosticActivation();
     public Option<string?> Cost { get; } = new("--cost") { Description = "quadratic or cross-entropy (default: the model's cost, else quadratic)" };
     public Option<int> Seed { get; } = CommonOptions.Seed();
-    public Option<string?> Data { get; } = CommonOptions.Data();
+    public Option<string?> Data { get; } = CommonOptions.TestData();
     public Option<IdxLimits?> MaxIdxSize { get; } = CommonOptions.MaxIdxSize();
     public Option<int?> Example { get; } = new("--example") { Description = "Which test example to use (default: one drawn from --seed)" };
     public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Use a random input and target instead of an example from the data" };
 
     public DiagnosticInputs(string defaultLayers = "784,30,10") => Layers = CommonOptions.Layers(defaultLayers);
+
+    private static Option<string> DiagnosticActivation()
+    {
+        var option = CommonOptions.Activation();
+        option.Description += "; with --model, reads it as a PyTorch nn.Sequential state dict with these activations, one per Linear layer";
+        return option;
+    }
 
     public void AddTo(Command command)
     {
@@ -31,7 +38,8 @@ internal sealed class DiagnosticInputs
     {
         if (parse.GetValue(Model) is string path)
         {
-            var loaded = LoadModel(path);
+            // --activation given with --model reads a PyTorch state dict, as `evaluate --activation` does.
+            var loaded = CommonOptions.LoadModel<double>(path, parse.GetResult(Activation) is { Implicit: false } ? parse.GetValue(Activation) : null);
             var cost = parse.GetValue(Cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Nabla.Cost.Quadratic;
             return (loaded.Network, cost, $"{path}: [{string.Join(", ", loaded.Network.Sizes)}], {Activations(loaded.Network)}, {cost.Name} cost");
         }
@@ -52,7 +60,7 @@ internal sealed class DiagnosticInputs
         int nIn = network.Sizes[0], nOut = network.Sizes[^1];
         if (!parse.GetValue(Synthetic) && (nIn == 784 || parse.GetValue(Data) is not null))
         {
-            var data = CommonOptions.LocateData(parse.GetValue(Data), parse.GetValue(MaxIdxSize));
+            var data = CommonOptions.LocateTestData(parse.GetValue(Data), parse.GetValue(MaxIdxSize));
             var test = data.Test;
             if (test.IsClassification && test.InputSize == nIn && test.ClassCount <= nOut)
             {
@@ -63,7 +71,10 @@ internal sealed class DiagnosticInputs
                 return (test.Input(i).ToArray().Select(v => (double)v).ToArray(), y, $"test example {i} of {data.Description} (class {test.Labels[i]})");
             }
             if (parse.GetValue(Data) is not null)
-                CommonOptions.CheckShapeAgainstData(network.Sizes, test, "the network");
+            {
+                if (parse.GetValue(Model) is string path) CommonOptions.CheckModelAgainstData(network.Sizes, test, path);
+                else CommonOptions.CheckShapeAgainstData(network.Sizes, test, "the network");
+            }
         }
         if (index is not null) throw new CliException("--example: the network's input layer does not fit the data, so a synthetic example is used; drop --example or use --data", ExitCodes.InvalidArguments);
         var random = new Random(seed);
@@ -72,13 +83,6 @@ internal sealed class DiagnosticInputs
         int label = random.Next(nOut);
         target[label] = 1;
         return (x, target, $"synthetic example (inputs uniform in [0, 1], target: one-hot class {label}; seed {seed})");
-    }
-
-    public static LoadedModel<double> LoadModel(string path)
-    {
-        try { return ModelFile.Load<double>(path); }
-        catch (InvalidFileException) { throw; }
-        catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
     }
 
     private static string Activations<T>(Network<T> network) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>

@@ -8,7 +8,7 @@ internal static class EvaluateCommand
     public static Command Create()
     {
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
-        var data = CommonOptions.Data();
+        var data = CommonOptions.TestData();
         var maxIdxSize = CommonOptions.MaxIdxSize();
         var cost = new Option<string?>("--cost") { Description = "Cost to report (default: the one the model was trained with)" };
         var activation = new Option<string?>("--activation") { Description = "Read --model as a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, 2.weight, …) with these activations, one per Linear layer, e.g. relu,softmax" };
@@ -18,15 +18,15 @@ internal static class EvaluateCommand
             string path = parse.GetValue(model)!;
             var loaded = CommonOptions.LoadModel(path, parse.GetValue(activation));
             var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
-            var mnist = CommonOptions.LocateData(parse.GetValue(data), parse.GetValue(maxIdxSize));
-            CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
+            var mnist = CommonOptions.LocateTestData(parse.GetValue(data), parse.GetValue(maxIdxSize));
+            CommonOptions.CheckModelAgainstData(loaded.Network.Sizes, mnist.Test, path);
             var e = Sgd<float>.Evaluate(loaded.Network, c, mnist.Test);
             if (parse.GetValue(CommandRunner.Json))
                 CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost });
             else
             {
                 Console.WriteLine($"Data: {mnist.Description}");
-                Console.WriteLine($"Model: {path}: {loaded.Network}");
+                Console.WriteLine($"Model: {path}: {Words.Network(loaded.Network)}");
                 Console.WriteLine($"Test: {e.Correct} / {e.Total} ({e.Accuracy:P2}), {c.Name} cost {e.Cost:F4}");
             }
             return ExitCodes.Success;

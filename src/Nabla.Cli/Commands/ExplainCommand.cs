@@ -17,6 +17,10 @@ internal static class ExplainCommand
 
     private static Option<string?> PlotOption(string what) => new("--plot") { Description = $"Draw {what} to this file (.png or .svg)" };
 
+    /// <summary>--activation of the commands that read a model: how to read a PyTorch state dict, as `evaluate` does.</summary>
+    private static Option<string?> PyTorchActivation() =>
+        new("--activation") { Description = "Read --model as a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, 2.weight, …) with these activations, one per Linear layer, e.g. relu,softmax" };
+
     private static Command Demon()
     {
         var inputs = new DiagnosticInputs();
@@ -37,24 +41,42 @@ internal static class ExplainCommand
                 CommandRunner.WriteJson(new
                 {
                     command = "explain demon", network = networkText, example = exampleText, layer = r.Layer, neuron = r.Neuron, delta = r.Delta, cost = r.Cost,
-                    points = r.Points.Select(q => new Dictionary<string, double> { ["dz"] = q.Dz, ["measured_dC"] = q.MeasuredDC, ["predicted_dC"] = q.PredictedDC, ["error"] = q.Error }),
+                    points = r.Points.Select(q => new Dictionary<string, object?>
+                    {
+                        ["dz"] = q.Dz, ["measured_dC"] = q.MeasuredDC, ["predicted_dC"] = q.PredictedDC, ["error"] = q.Error,
+                        ["error_ratio"] = r.ErrorRatio(q), // error(2Δz)/error(Δz) where the Δz² term dominates, else null
+                    }),
+                    error_expansion = r.Expansion is { } fit ? new { second_order = fit.SecondOrder, third_order = fit.ThirdOrder, fitted_at_dz = fit.FittedAt } : null,
                     plot = parse.GetValue(plot),
                 });
                 return ExitCodes.Success;
             }
             Console.WriteLine($"Network: {networkText}");
             Console.WriteLine($"Example: {exampleText}");
-            Console.WriteLine($"The demon adds Δz to z^{r.Layer}_{r.Neuron}. Backprop's δ^{r.Layer}_{r.Neuron} = ∂C/∂z^{r.Layer}_{r.Neuron} = {r.Delta:G6} (cost C = {r.Cost:G6}),");
-            Console.WriteLine("so Eq. 29 predicts ΔC ≈ δΔz; the error is second order, so halving Δz should quarter it.");
+            string z = Notation.Indexed("z", r.Layer, r.Neuron);
+            Console.WriteLine($"The demon adds Δz to {z}. Backprop's {Notation.Indexed("δ", r.Layer, r.Neuron)} = ∂C/∂{z} = {r.Delta:G6} (cost C = {r.Cost:G6}),");
+            Console.WriteLine("so Eq. 29 predicts ΔC ≈ δΔz; the error is second order, so for small Δz halving Δz should quarter it.");
             Console.WriteLine();
-            Console.WriteLine($"{"Δz",10}  {"measured ΔC",14}  {"δΔz",14}  {"|error|",11}  {"error(2Δz)/error(Δz)",20}");
-            for (int i = 0; i < r.Points.Count; i++)
+            Console.WriteLine($"{"Δz",11}  {"measured ΔC",14}  {"δΔz",14}  {"|error|",11}  {"error(2Δz)/error(Δz)",20}");
+            bool dashes = false;
+            foreach (var q in r.Points)
             {
-                var q = r.Points[i];
-                // The point with twice this Δz (same sign), if there is one: the ratio of the errors should be ≈ 4.
-                var twice = r.Points.FirstOrDefault(o => Math.Abs(o.Dz - 2 * q.Dz) < 1e-12 * Math.Abs(q.Dz));
-                string ratio = twice is null || q.Error == 0 ? "" : $"{twice.Error / q.Error:F2}";
-                Console.WriteLine($"{q.Dz,10:G4}  {q.MeasuredDC,14:0.000000e+00}  {q.PredictedDC,14:0.000000e+00}  {q.Error,11:0.00e+00}  {ratio,20}");
+                // The ratio of the errors at 2Δz and Δz is ≈ 4 only where the Δz² term dominates; "—" where it does not.
+                string ratio = r.ErrorRatio(q) is double e ? $"{e:F2}" : r.Twice(q) is null ? "" : "—";
+                dashes |= ratio == "—";
+                Console.WriteLine($"{q.Dz,11:G6}  {q.MeasuredDC,14:0.000000e+00}  {q.PredictedDC,14:0.000000e+00}  {q.Error,11:0.00e+00}  {ratio,20}");
+            }
+            if (r.Expansion is { } expansion)
+            {
+                Console.WriteLine();
+                Console.WriteLine($"The error is ½C″Δz² + ⅙C‴Δz³ + … (C as a function of {z}); from Δz = ±{expansion.FittedAt:G4}: ½C″ ≈ {expansion.SecondOrder:0.00e+00}, ⅙C‴ ≈ {expansion.ThirdOrder:0.00e+00}.");
+                if (expansion.SecondOrder == 0)
+                    Console.WriteLine("The errors are at the level of rounding here, so they say nothing of the order; try another --neuron or --layer.");
+                else if (dashes)
+                {
+                    Console.WriteLine($"Ratios are shown where the Δz² term dominates (|⅙C‴Δz| < ½|C″|/10, here |Δz| < {0.1 * Math.Abs(expansion.SecondOrder / expansion.ThirdOrder):G2}): there they are ≈ 4.");
+                    Console.WriteLine("In the rows marked —, Δz is large enough for the Δz³ and higher terms to count, so halving Δz need not quarter the error.");
+                }
             }
             if (parse.GetValue(plot) is string saved) Console.WriteLine($"\nPlot: {saved}");
             return ExitCodes.Success;
@@ -95,15 +117,16 @@ internal static class ExplainCommand
             int L = network.L;
             Console.WriteLine($"Network: {networkText}");
             Console.WriteLine($"Example: {exampleText}");
-            Console.WriteLine($"w^{r.Layer}_{r.J},{r.K} reaches the cost through neuron {r.J} of layer {r.Layer}, then one neuron in each of layers {r.Layer + 1}…{L}: {r.PathCount:N0} paths.");
-            Console.WriteLine($"Each contributes ∂C/∂a^{L}_m · ∂a^{L}_m/∂a^{L - 1}_n ⋯ ∂a^{r.Layer}_{r.J}/∂w^{r.Layer}_{r.J},{r.K}, with ∂a^i_q/∂a^(i−1)_r = σ'(z^i_q) w^i_qr.");
+            string w = Notation.Weight(r.Layer, r.J, r.K);
+            Console.WriteLine($"{w} reaches the cost through neuron {r.J} of layer {r.Layer}, then one neuron in each of layers {r.Layer + 1}…{L}: {Words.Count(r.PathCount, "path")}.");
+            Console.WriteLine($"Each contributes ∂C/∂a^{L}_m · ∂a^{L}_m/∂a^{L - 1}_n ⋯ ∂{Notation.Indexed("a", r.Layer, r.J)}/∂{w}, with ∂a^i_q/∂a^(i−1)_r = σ'(z^i_q) w^i_qr.");
             if (r.LargestPaths.Count > 0)
             {
-                Console.WriteLine($"\nThe {r.LargestPaths.Count} largest (neurons in layers {r.Layer}…{L}):");
+                Console.WriteLine($"\nThe {(r.LargestPaths.Count == 1 ? "largest path" : $"{r.LargestPaths.Count} largest paths")} (neurons in layers {r.Layer}…{L}):");
                 foreach (var p in r.LargestPaths) Console.WriteLine($"  {string.Join(" → ", p.Neurons),-24} {p.Rate,16:0.000000000e+00}");
             }
             Console.WriteLine();
-            Console.WriteLine($"Sum over all {r.PathCount:N0} paths: {r.PathSum:G15}");
+            Console.WriteLine($"Sum over {(r.PathCount == 1 ? "the only path" : $"all {Words.Count(r.PathCount, "path")}")}: {r.PathSum:G15}");
             Console.WriteLine($"Backprop's ∂C/∂w:      {r.Backprop:G15}");
             Console.WriteLine($"Difference: {difference:0.0e+00} (float64)");
             return ExitCodes.Success;
@@ -114,22 +137,23 @@ internal static class ExplainCommand
     private static Command SaturationCommand()
     {
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
-        var data = CommonOptions.Data();
+        var data = CommonOptions.TestData();
         var maxIdxSize = CommonOptions.MaxIdxSize();
         var cost = new Option<string?>("--cost") { Description = "Cost whose gradient is measured (default: the model's)" };
         var derivativeThreshold = new Option<double>("--derivative-threshold") { Description = "A neuron is saturated when σ'(z) is below this", DefaultValueFactory = _ => new SaturationOptions().DerivativeThreshold };
         var activationThreshold = new Option<double>("--activation-threshold") { Description = "An input is ≈ 0 when |a| is below this", DefaultValueFactory = _ => new SaturationOptions().ActivationThreshold };
+        var activation = PyTorchActivation();
         var command = new Command("saturation", "Per layer: how many neurons are saturated (σ' ≈ 0) or silent (a ≈ 0), mean |δ|, and gradient norms, on the test data")
         {
-            model, data, maxIdxSize, cost, derivativeThreshold, activationThreshold,
+            model, data, maxIdxSize, cost, derivativeThreshold, activationThreshold, activation,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
-            var loaded = CommonOptions.LoadModel(path);
+            var loaded = CommonOptions.LoadModel(path, parse.GetValue(activation));
             var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
-            var mnist = CommonOptions.LocateData(parse.GetValue(data), parse.GetValue(maxIdxSize));
-            CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
+            var mnist = CommonOptions.LocateTestData(parse.GetValue(data), parse.GetValue(maxIdxSize));
+            CommonOptions.CheckModelAgainstData(loaded.Network.Sizes, mnist.Test, path);
             double dt = parse.GetValue(derivativeThreshold), at = parse.GetValue(activationThreshold);
             if (!(dt >= 0) || !(at >= 0)) throw new CliException("--derivative-threshold and --activation-threshold must be 0 or more", ExitCodes.InvalidArguments);
             var report = Saturation.Measure(loaded.Network, c, mnist.Test, options: new SaturationOptions { DerivativeThreshold = dt, ActivationThreshold = at });
@@ -138,8 +162,8 @@ internal static class ExplainCommand
                 CommandRunner.WriteJson(new { command = "explain saturation", model = path, data = mnist.Directory, cost = c.Name, saturation = SaturationOutput.Json(report) });
                 return ExitCodes.Success;
             }
-            Console.WriteLine($"Model: {path}: {loaded.Network}, {c.Name} cost");
-            Console.WriteLine($"Data: {report.Examples:N0} test examples of {mnist.Description}");
+            Console.WriteLine($"Model: {path}: {Words.Network(loaded.Network)}, {c.Name} cost");
+            Console.WriteLine($"Data: {Words.Count(report.Examples, "test example")} of {mnist.Description}");
             Console.WriteLine("A neuron with σ'(z) ≈ 0 is saturated: BP1/BP2 give it a small δ, so it learns slowly. A weight from an input with a ≈ 0");
             Console.WriteLine("learns slowly too (BP4: ∂C/∂w = a_in δ_out). Fractions are over (example, neuron) pairs; a_in of layer l is a^(l−1).");
             Console.WriteLine();
@@ -185,7 +209,7 @@ internal static class ExplainCommand
                 // The saturated start: N(0, 1) weights, as in the chapter, on 784 inputs make |z| large in the hidden layer.
                 var network = new Network<float>(sizes, Activation.Sigmoid, Initialization.StandardNormal, s);
                 var sgd = new Sgd<float>(network, cost, (float)learningRate, 10, s);
-                Console.Error.WriteLine($"Training sigmoid + {cost.Name} for {n} epoch(s) on {training.Count:N0} examples...");
+                Console.Error.WriteLine($"Training sigmoid + {cost.Name} for {Words.Count(n, "epoch")} on {Words.Count(training.Count, "example")}...");
                 var snapshots = LearningSlowdown.Track(sgd, training, n, sample);
                 var e = sgd.Evaluate(mnist.Test);
                 string name = $"sigmoid + {cost.Name}";
@@ -197,7 +221,7 @@ internal static class ExplainCommand
                 });
                 if (!json)
                 {
-                    Console.WriteLine($"{name}: test accuracy after {n} epoch(s) {e.Accuracy:P2}; ‖∂C/∂w^l‖ on {sample.Length:N0} training examples:");
+                    Console.WriteLine($"{name}: test accuracy after {Words.Count(n, "epoch")} {e.Accuracy:P2}; ‖∂C/∂w^l‖ on {Words.Count(sample.Length, "training example")}:");
                     Console.WriteLine($"  {"epoch",6}  " + string.Join("  ", Enumerable.Range(1, sizes.Length - 1).Select(l => $"{$"layer {l}",10}")) + "  " +
                                       string.Join("  ", Enumerable.Range(1, sizes.Length - 1).Select(l => $"{$"sat. {l}",8}")));
                     foreach (var q in snapshots.Where((_, i) => i % 5 == 0 || i == snapshots.Count - 1))
@@ -205,7 +229,7 @@ internal static class ExplainCommand
                                           string.Join("  ", q.Report.Layers.Select(l => $"{l.SaturatedFraction,8:P0}")));
                 }
             }
-            string description = $"[{string.Join(",", sizes)}], N(0,1) init, η = {learningRate}, m = 10, {training.Count:N0} examples";
+            string description = $"[{string.Join(",", sizes)}], N(0,1) init, η = {learningRate}, m = 10, {Words.Count(training.Count, "example")}";
             if (parse.GetValue(plot) is string path) SlowdownPlot.Save(path, series, description);
             if (json) CommandRunner.WriteJson(new { command = "explain slowdown", data = mnist.Directory, layers = sizes, eta = learningRate, training = training.Count, epochs = n, configurations = results, plot = parse.GetValue(plot) });
             else if (parse.GetValue(plot) is string saved) Console.WriteLine($"Plot: {saved}");
@@ -219,16 +243,17 @@ internal static class ExplainCommand
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
         var plot = new Option<string>("--plot") { Description = "Draw the first layer's weights to this file (.png or .svg)", Required = true };
         var neurons = new Option<int>("--neurons") { Description = "Draw at most this many hidden neurons", DefaultValueFactory = _ => 100 };
-        var command = new Command("weights", "Draw the first layer's weights w^1_j of each hidden neuron as an image the size of the input") { model, plot, neurons };
+        var activation = PyTorchActivation();
+        var command = new Command("weights", "Draw the first layer's weights w^1_j of each hidden neuron as an image the size of the input") { model, plot, neurons, activation };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(plot)!;
             PlotFile.CheckPath(path, "--plot");
             if (parse.GetValue(neurons) < 1) throw new CliException($"--neurons: must be at least 1, got {parse.GetValue(neurons)}", ExitCodes.InvalidArguments);
-            var loaded = CommonOptions.LoadModel(parse.GetValue(model)!);
+            var loaded = CommonOptions.LoadModel(parse.GetValue(model)!, parse.GetValue(activation));
             WeightsPlot.Save(path, loaded.Network, parse.GetValue(neurons));
             if (parse.GetValue(CommandRunner.Json)) CommandRunner.WriteJson(new { command = "explain weights", model = parse.GetValue(model), plot = path, neurons = Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons)) });
-            else Console.WriteLine($"Plot: {path} (first-layer weights of {Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons))} hidden neurons of {loaded.Network})");
+            else Console.WriteLine($"Plot: {path} (first-layer weights of {Words.Count(Math.Min(loaded.Network.Sizes[1], parse.GetValue(neurons)), "hidden neuron")} of {Words.Network(loaded.Network)})");
             return ExitCodes.Success;
         });
         return command;

@@ -20,7 +20,7 @@ internal static class ExportCommand
             if (parse.GetValue(CommandRunner.Json))
                 CommandRunner.WriteJson(new { command = "export", model = path, onnx = output, layers = loaded.Network.Sizes, activations = loaded.Network.Activations.Select(a => a.Name), opset = OnnxExport.Opset });
             else
-                Console.WriteLine($"Exported {loaded.Network} to {output} (ONNX opset {OnnxExport.Opset})");
+                Console.WriteLine($"Exported {Words.Network(loaded.Network)} to {output} (ONNX opset {OnnxExport.Opset})");
             return ExitCodes.Success;
         });
         return command;

@@ -49,7 +49,7 @@ internal static class GradCheckCommand
             {
                 Console.WriteLine($"Network: {networkText}");
                 Console.WriteLine($"Example: {exampleText}");
-                Console.WriteLine($"Checked {r.ParametersChecked:N0} of {r.ParameterCount:N0} parameters in float64: backprop against central differences (ε = {options.CentralEpsilon:0.#e+0}) " +
+                Console.WriteLine($"Checked {r.ParametersChecked:N0} of {Words.Count(r.ParameterCount, "parameter")} in float64: backprop against central differences (ε = {options.CentralEpsilon:0.#e+0}) " +
                                   $"and Eq. 46's forward differences (ε = {options.ForwardEpsilon:0.#e+0}).");
                 Console.WriteLine($"Relative error = |backprop − estimate| / max(|backprop|, |estimate|, {options.Floor:0.#e+0}).");
                 Console.WriteLine();
@@ -57,7 +57,7 @@ internal static class GradCheckCommand
                 foreach (var l in r.Layers)
                     Console.WriteLine($"{l.Layer,5}  {l.ParametersChecked,8:N0}  {l.MaxRelativeErrorCentral,12:0.00e+00}  {l.MeanRelativeErrorCentral,12:0.00e+00}  {l.MaxRelativeErrorForward,12:0.00e+00}  {l.MeanRelativeErrorForward,12:0.00e+00}");
                 if (r.Worst is { } w)
-                    Console.WriteLine($"\nLargest disagreement: {w.Parameter}: backprop {w.Backprop:G10}, central {w.Central:G10}, forward {w.Forward:G10}");
+                    Console.WriteLine($"\nLargest disagreement: {w.Parameter} ({w.Description}): backprop {w.Backprop:G10}, central {w.Central:G10}, forward {w.Forward:G10}");
                 Console.WriteLine($"{(r.Passed ? "PASSED" : "FAILED")}: max relative error {r.MaxRelativeErrorCentral:0.00e+00} (central; tolerance {options.CentralTolerance:0.#e+0}), " +
                                   $"{r.MaxRelativeErrorForward:0.00e+00} (forward; tolerance {options.ForwardTolerance:0.#e+0})");
             }
@@ -88,7 +88,7 @@ internal static class GradCheckCommand
             });
         else
         {
-            Console.WriteLine($"Network: {networkText} ({t.ParameterCount:N0} parameters, {t.Weights:N0} weights), float64");
+            Console.WriteLine($"Network: {networkText} ({Words.Count(t.ParameterCount, "parameter")}, {Words.Count(t.Weights, "weight")}), float64");
             Console.WriteLine($"Example: {exampleText}");
             Console.WriteLine();
             Console.WriteLine($"Backprop:             {Seconds(t.BackpropSeconds),12}   1 forward pass + 1 backward pass (best of many runs, after a warm-up)");

@@ -37,7 +37,7 @@ internal static class SaturationOutput
             Console.Error.WriteLine("  " + string.Join("; ", report.Layers.Select(l => $"layer {l.Layer}: σ' small {l.SaturatedFraction:P0}, ‖∇w‖ {l.WeightGradientNorm:0.00e+00}")));
         else
         {
-            Console.WriteLine($"  Diagnostics on {report.Examples:N0} training examples (fraction of neurons with σ'(z) below {report.Options.DerivativeThreshold:G2}, of inputs with |a| below {report.Options.ActivationThreshold:G2}):");
+            Console.WriteLine($"  Diagnostics on {Words.Count(report.Examples, "training example")} (fraction of neurons with σ'(z) below {report.Options.DerivativeThreshold:G2}, of inputs with |a| below {report.Options.ActivationThreshold:G2}):");
             Print(report, "  ");
         }
         return Json(report);

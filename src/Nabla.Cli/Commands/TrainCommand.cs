@@ -4,6 +4,8 @@ using System.CommandLine.Parsing;
 using System.Diagnostics;
 using System.Globalization;
 using System.Numerics;
+using System.Text.Json;
+using Nabla.Cli.Plots;
 
 namespace Nabla.Cli.Commands;
 
@@ -31,12 +33,12 @@ internal static class TrainCommand
         public MonitoredFigures Monitor { get; init; }
         public string? Checkpoint { get; init; }
         public string? Resume { get; init; }
-        /// <summary>The options that define the run, as given, for the checkpoint (a resumed run parses them again).</summary>
+        public ResumedRun? Resumed { get; init; }
+        /// <summary>best, last, or null: best when the run chooses a network (--validation, --early-stopping), else last.</summary>
+        public string? Save { get; init; }
+        /// <summary>Every option of the run, for the checkpoint: `--resume DIR` alone parses them again and finishes the run.</summary>
         public Dictionary<string, string> Arguments { get; init; } = [];
     }
-
-    // Options that say where to write or how to print, not what to train: a resumed run takes them from its own command line.
-    private static readonly HashSet<string> NotSaved = ["--resume", "--checkpoint", "--out", "--json", "--verbose", "--data", "--max-idx-size"];
 
     public static Command Create()
     {
@@ -67,7 +69,8 @@ internal static class TrainCommand
         var earlyStopping = new Option<int?>("--early-stopping") { Description = "Stop when evaluation accuracy has not improved for N epochs, and keep the best network" };
         var monitor = new Option<string>("--monitor") { Description = "Figures per epoch: any of training-cost, training-accuracy, evaluation-cost, evaluation-accuracy (comma-separated), or all", DefaultValueFactory = _ => "evaluation-cost,evaluation-accuracy" };
         var checkpoint = new Option<string?>("--checkpoint") { Description = "Write a checkpoint into this folder after each epoch (model.safetensors, optimiser, schedule, generator state)" };
-        var resume = new Option<string?>("--resume") { Description = "Continue the run checkpointed in this folder, with its settings (--epochs, --out, --data, --checkpoint, --threads, --load-ahead, --diagnostics and --plot may be given anew)" };
+        var resume = new Option<string?>("--resume") { Description = "Continue the run checkpointed in this folder with all its options (--out, --data, --plot … included); options given anew override them, except those the checkpoint fixes (--layers, --precision, --seed, --init, --optimizer, --schedule)" };
+        var save = new Option<string?>("--save") { Description = "Which network --out gets: best (the best epoch on the evaluation data) or last (the last epoch's). Default: best with --validation or --early-stopping, which choose on held-out data; else last, since choosing by test accuracy would overstate it" };
 
         var diagnostics = new Option<bool>("--diagnostics") { Description = "After each epoch, print per layer: saturated neurons, silent inputs, mean |δ|, ‖∇w‖, ‖∇b‖ (on 1,000 training examples)" };
         var plot = new Option<string?>("--plot") { Description = "Draw accuracy and cost per epoch to this file (.png or .svg)" };
@@ -78,22 +81,13 @@ internal static class TrainCommand
         {
             layers, epochs, batch, eta, cost, activation, init, seed, data, maxIdxSize, output, validation, trainSize, precision,
             lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
-            earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot,
+            earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot, save,
         };
         command.SetAction(parse =>
         {
-            // A resumed run takes its settings from the checkpoint, parsed like a command line.
-            var source = parse;
-            if (parse.GetValue(resume) is string resumeDirectory)
-            {
-                var saved = ReadSavedArguments(resumeDirectory);
-                // These may be given anew; everything else that defines the run comes from the checkpoint.
-                foreach (var option in new Option[] { epochs, output, data, threads, loadAhead, diagnostics, plot })
-                    if (parse.GetResult(option) is { Implicit: false } given) saved[option.Name] = string.Join(",", given.Tokens.Select(t => t.Value));
-                var tokens = saved.SelectMany(pair => pair.Value.Length == 0 ? [pair.Key] : new[] { pair.Key, pair.Value }).ToList();
-                source = command.Parse(tokens);
-                if (source.Errors.Count > 0) throw new CliException($"--resume: the checkpoint's settings do not parse: {source.Errors[0].Message}", ExitCodes.InvalidInput);
-            }
+            // A resumed run takes its options from the checkpoint, parsed like a command line, with the new ones over them.
+            var resumed = parse.GetValue(resume) is string resumeDirectory ? ResumedRun.Read(command, parse, resumeDirectory) : null;
+            var source = resumed?.Parse ?? parse;
             var sizes = CommonOptions.ParseLayers(source.GetValue(layers)!);
             var settings = new Settings(sizes, CommonOptions.ParseActivations(source.GetValue(activation)!, sizes.Length - 1),
                 CommonOptions.ParseCost(source.GetValue(cost)!), ParseInit(source.GetValue(init)!), source.GetValue(epochs), source.GetValue(batch),
@@ -111,48 +105,26 @@ internal static class TrainCommand
                 Halvings = source.GetValue(halvings),
                 EarlyStopping = source.GetValue(earlyStopping),
                 Monitor = ParseMonitor(source.GetValue(monitor)!),
+                // A resumed run goes on checkpointing into the folder it resumed from, unless told otherwise.
                 Checkpoint = parse.GetValue(checkpoint) ?? parse.GetValue(resume),
                 Resume = parse.GetValue(resume),
-                Arguments = ExplicitArguments(source, command),
+                Resumed = resumed,
+                Save = source.GetValue(save),
+                Arguments = ResumedRun.ExplicitArguments(source, command),
                 Threads = source.GetValue(threads),
                 LoadAhead = source.GetValue(loadAhead),
                 Diagnostics = source.GetValue(diagnostics),
                 Plot = source.GetValue(plot),
-                IdxLimits = parse.GetValue(maxIdxSize),
+                IdxLimits = source.GetValue(maxIdxSize),
             };
-            return settings.Precision switch
-            {
-                "float32" or "float" or "single" => Run<float>(settings),
-                "float64" or "double" => Run<double>(settings),
-                var p => throw new CliException($"--precision: '{p}' is not float32 or float64", ExitCodes.InvalidArguments),
-            };
+            return CommonOptions.ParsePrecision(settings.Precision) == "float32" ? Run<float>(settings) : Run<double>(settings);
         });
         return command;
     }
 
-    /// <summary>The options given on the command line (not defaults) that define the run, name → value ("" for a flag).</summary>
-    private static Dictionary<string, string> ExplicitArguments(ParseResult parse, Command command)
-    {
-        var arguments = new Dictionary<string, string>();
-        foreach (var option in command.Options)
-            if (!NotSaved.Contains(option.Name) && parse.GetResult(option) is { Implicit: false } result)
-                arguments[option.Name] = string.Join(",", result.Tokens.Select(t => t.Value));
-        return arguments;
-    }
-
-    private static Dictionary<string, string> ReadSavedArguments(string directory)
-    {
-        try { return Checkpoint.ReadState(directory).Settings; }
-        catch (InvalidFileException) { throw; }
-        catch (NablaException e) { throw new CliException($"--resume: {e.Message}", ExitCodes.InvalidInput); }
-    }
-
-    private static Initialization ParseInit(string text) => text.ToLowerInvariant() switch
-    {
-        "standard-normal" or "standard" or "normal" => Initialization.StandardNormal,
-        "scaled-normal" or "scaled" => Initialization.ScaledNormal,
-        _ => throw new CliException($"--init: '{text}' is not standard-normal or scaled-normal", ExitCodes.InvalidArguments),
-    };
+    private static Initialization ParseInit(string text) =>
+        Words.Inits.FirstOrDefault(i => i.Name == text.ToLowerInvariant()) is { Name: not null } found ? found.Init
+            : throw CommonOptions.NotOneOf("--init", text, ["standard-normal", "scaled-normal"]);
 
     private static Regularization ParseRegularization(string kind, double lambda)
     {
@@ -162,7 +134,7 @@ internal static class TrainCommand
             _ when lambda == 0 => Regularization.None,
             "l2" => Regularization.L2(lambda),
             "l1" => Regularization.L1(lambda),
-            _ => throw new CliException($"--regularization: '{kind}' is not l2 or l1", ExitCodes.InvalidArguments),
+            _ => throw CommonOptions.NotOneOf("--regularization", kind, ["l2", "l1"]),
         };
     }
 
@@ -178,7 +150,7 @@ internal static class TrainCommand
                 "evaluation-accuracy" => MonitoredFigures.EvaluationAccuracy,
                 "all" => MonitoredFigures.All,
                 "none" => MonitoredFigures.None,
-                _ => throw new CliException($"--monitor: '{name}' is not training-cost, training-accuracy, evaluation-cost, evaluation-accuracy, all or none", ExitCodes.InvalidArguments),
+                _ => throw CommonOptions.NotOneOf("--monitor", name, ["training-cost", "training-accuracy", "evaluation-cost", "evaluation-accuracy", "all", "none"]),
             };
         return monitor;
     }
@@ -188,7 +160,7 @@ internal static class TrainCommand
         "sgd" => Optimizer<T>.Sgd(),
         "momentum" => Optimizer<T>.Momentum(s.Layers, s.Momentum),
         "adam" => Optimizer<T>.Adam(s.Layers),
-        var o => throw new CliException($"--optimizer: '{o}' is not sgd, momentum or adam", ExitCodes.InvalidArguments),
+        var o => throw CommonOptions.NotOneOf("--optimizer", o, ["sgd", "momentum", "adam"]),
     };
 
     private static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
@@ -196,7 +168,7 @@ internal static class TrainCommand
         "constant" => new ConstantSchedule(s.Eta),
         "step" => new StepSchedule(s.Eta, s.StepGamma, s.StepEvery),
         "halving" => new HalvingSchedule(s.Eta, s.HalvingPatience, s.Halvings),
-        var o => throw new CliException($"--schedule: '{o}' is not constant, step or halving", ExitCodes.InvalidArguments),
+        var o => throw CommonOptions.NotOneOf("--schedule", o, ["constant", "step", "halving"]),
     };
 
     private static int Run<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T>
@@ -209,12 +181,22 @@ internal static class TrainCommand
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
         if (s.Out is not null) CheckWritable(s.Out);
+        bool keepBest = KeepBest(s);
 
+        // A resumed run reports and plots the epochs before the interruption too, as the run never stopped would.
+        var record = s.Resumed?.State.Record?.Deserialize<RunRecord>(CommandRunner.JsonOptions);
         var data = CommonOptions.LocateData(s.Data, s.IdxLimits);
+        // The data found is part of the run: a resumed run reads the folder the run read, even if another would be found first now.
+        if (s.Data is null && record?.DataDirectory is string read && read != Path.GetFullPath(data.Directory))
+            data = CommonOptions.LocateData(read, s.IdxLimits);
         CommonOptions.CheckShapeAgainstData(s.Layers, data.Training, "--layers");
         var training = s.TrainSize is int n && n < data.Training.Count ? data.Training.Slice(0, n) : data.Training;
         var evaluation = s.Validation ? data.Validation : data.Test;
         string evaluationName = s.Validation ? "validation" : "test";
+        if (keepBest && s.Save is not null && evaluation.Count == 0)
+            throw new CliException($"--save best: the {evaluationName} data holds no examples, so no epoch can be chosen as the best; " +
+                                   $"use --save last{(s.Validation ? "" : " or --validation")}", ExitCodes.InvalidArguments);
+        if (s.Checkpoint is not null) s.Arguments["--checkpoint"] = Path.GetFullPath(s.Checkpoint);
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
         TrainingRun<T> run;
@@ -228,7 +210,7 @@ internal static class TrainCommand
             };
             sgd.LoadAhead &= s.LoadAhead;
             run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
-            if (s.Resume is not null) Checkpoint.Restore(run, s.Resume);
+            if (s.Resume is not null) Restore(run, s, training.Count);
         }
         catch (NablaException e) when (e is not InvalidFileException)
         {
@@ -238,23 +220,33 @@ internal static class TrainCommand
         if (!s.Json)
         {
             Console.WriteLine($"Data: {data.Description}");
-            Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {s.Init} init, {typeof(T).Name}; " +
-                              $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {s.Regularization}, dropout {s.Dropout}, " +
-                              $"{s.Epochs} epochs on {training.Count:N0} examples, seed {s.Seed}");
-            if (s.Resume is not null)
-                Console.WriteLine(run.Sgd.Position > 0
+            Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {Words.Init(s.Init)} init, {Words.Precision<T>()}; " +
+                              $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, " +
+                              $"{Words.Count(s.Epochs, "epoch")} on {Words.Count(training.Count, "example")}, seed {s.Seed}");
+            if (s.Resumed is { } resumed)
+                Console.WriteLine((run.Sgd.Position > 0
                     ? $"Resumed from {s.Resume} in epoch {run.Epoch}, at example {run.Sgd.Position:N0} of {training.Count:N0}"
-                    : $"Resumed from {s.Resume} after epoch {run.Epoch - 1}");
+                    : $"Resumed from {s.Resume} after epoch {run.Epoch - 1}") +
+                    (resumed.GivenAnew.Count > 0 ? $"; given anew: {string.Join(", ", resumed.GivenAnew)}" : ""));
         }
         var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
         var epochs = new List<object>();
         var total = Stopwatch.StartNew();
         double trainSeconds = 0;
         int epochsRun = 0;
+        if (record is not null)
+        {
+            epochs.AddRange(record.Epochs.EnumerateArray().Select(e => (object)e.Clone()));
+            extras.Restore(record.Points);
+            (trainSeconds, epochsRun) = (record.TrainSeconds, record.EpochsTrained);
+        }
+        JsonElement Record() => JsonSerializer.SerializeToElement(
+            new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, Path.GetFullPath(data.Directory)),
+            CommandRunner.JsonOptions);
         using var interruption = new Interruption();
         while (!run.Finished)
         {
-            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count);
+            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count, startedAt: run.Sgd.Position < training.Count ? run.Sgd.Position : 0);
             EpochResult r;
             try
             {
@@ -263,7 +255,7 @@ internal static class TrainCommand
             catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
             {
                 bar.Clear();
-                return Interrupted(run, s, training.Count);
+                return Interrupted(run, s, training.Count, Record());
             }
             catch (TrainingDivergedException diverged)
             {
@@ -290,14 +282,15 @@ internal static class TrainCommand
                 evaluation_accuracy = s.Monitor.HasFlag(MonitoredFigures.EvaluationAccuracy) ? r.EvaluationAccuracy : null,
                 diagnostics = diagnosticsReport,
             });
-            if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments);
+            if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments, Record());
         }
-        // Early stopping keeps the best network: the one at the best evaluation accuracy.
-        if (run.EarlyStopping is not null) run.RestoreBest();
+        // The network the run ends with, and --out gets: the best epoch's or the last one's.
+        var saved = Kept(run, keepBest, extras.Points);
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
         if (s.Out is not null) SaveModel(network, s.Cost, s.Out);
-        extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {training.Count:N0} examples");
+        extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}",
+            run.BestEpoch >= 0 ? run.BestEpoch : null);
 
         if (s.Json)
         {
@@ -308,21 +301,24 @@ internal static class TrainCommand
                 layers = s.Layers,
                 activations = s.Activations.Select(a => a.Name),
                 cost = s.Cost.Name,
-                init = s.Init.ToString(),
-                precision = typeof(T) == typeof(float) ? "float32" : "float64",
+                init = Words.Init(s.Init),
+                precision = Words.Precision<T>(),
                 eta = s.Eta,
                 batch = s.Batch,
                 seed = s.Seed,
                 optimizer = run.Sgd.Optimizer.Name,
                 schedule = run.Schedule.Name,
-                regularization = s.Regularization.Kind.ToString().ToLowerInvariant(),
+                regularization = Words.RegularizationKind(s.Regularization),
                 lambda = s.Regularization.Lambda,
                 dropout = s.Dropout,
                 epochs,
                 stop_reason = run.StopReason,
                 best_epoch = run.BestEpoch >= 0 ? run.BestEpoch : (int?)null,
                 best_accuracy = run.BestEpoch >= 0 ? run.BestAccuracy : (double?)null,
-                restored_best = run.EarlyStopping is not null,
+                save = saved.Best ? "best" : "last",
+                saved_epoch = saved.Epoch,
+                saved_accuracy = saved.Accuracy,
+                restored_best = saved.Best,
                 final_test_correct = finalTest?.Correct,
                 final_test_total = finalTest?.Total,
                 final_test_accuracy = finalTest?.Accuracy,
@@ -330,21 +326,89 @@ internal static class TrainCommand
                 wall_seconds = total.Elapsed.TotalSeconds,
                 model = s.Out,
                 checkpoint = s.Checkpoint,
+                resumed_from = s.Resume,
+                given_anew = s.Resumed?.GivenAnew,
             });
         }
         else
         {
             if (run.BestEpoch >= 0)
                 Console.WriteLine($"Best: epoch {run.BestEpoch}, {run.BestAccuracy:P2} on the {evaluationName} data" +
-                                  (run.EarlyStopping is not null ? " (kept)" : "") +
                                   (epochsRun > 0 ? $"; training took {trainSeconds:F1} s ({(double)training.Count * epochsRun / trainSeconds:N0} examples/s)." : "."));
             if (run.StopReason is "early-stopping" or "schedule") Console.WriteLine($"Stopped by {run.StopReason} after epoch {run.Epoch - 1}.");
-            if (finalTest is Evaluation t) Console.WriteLine($"Test: {t.Correct} / {t.Total} ({t.Accuracy:P2}), cost {t.Cost:F4}");
-            if (s.Out is not null) Console.WriteLine($"Saved the network to {s.Out}");
+            if (finalTest is Evaluation t)
+                Console.WriteLine($"Test: {t.Correct} / {t.Total} ({t.Accuracy:P2}), cost {t.Cost:F4}, of the {(saved.Best ? "best" : "last epoch's")} network{(saved.Epoch is int k ? $" (epoch {k})" : "")}");
+            if (s.Out is not null) Console.WriteLine(SavedLine(saved, run, extras.Points, evaluationName, s.Out));
             if (data.IsBundledSample)
                 Console.WriteLine("Note: this was the small sample bundled with Nabla. For the full Fashion-MNIST, install Debian's package dataset-fashion-mnist or pass --data DIR.");
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>What a checkpoint keeps of the run's report: each epoch's JSON figures, the plot's points, the training time, the data read.</summary>
+    private sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory);
+
+    /// <summary>The network the run ends with: the best epoch's (<paramref name="Best"/>) or the last one's.</summary>
+    private sealed record SavedNetwork(bool Best, int? Epoch, double? Accuracy);
+
+    /// <summary>
+    /// --save: best or last; by default best when the run chooses on held-out data (--validation, --early-stopping),
+    /// else last: choosing the network by its test accuracy would make that accuracy an optimistic estimate.
+    /// </summary>
+    private static bool KeepBest(Settings s)
+    {
+        bool best = s.Save?.ToLowerInvariant() switch
+        {
+            null => s.Validation || s.EarlyStopping is not null,
+            "best" => true,
+            "last" => false,
+            var other => throw CommonOptions.NotOneOf("--save", other, ["best", "last"]),
+        };
+        if (best && s.Save is not null && s.Epochs == 0)
+            throw new CliException("--save best: with --epochs 0 no epoch is evaluated, so there is no best network to save; use --save last", ExitCodes.InvalidArguments);
+        return best;
+    }
+
+    /// <summary>Puts the best network back when it is the one to keep (there is none before the first evaluation).</summary>
+    private static SavedNetwork Kept<T>(TrainingRun<T> run, bool keepBest, IReadOnlyList<EpochPoint> points) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (keepBest && run.Best is not null)
+        {
+            run.RestoreBest();
+            return new SavedNetwork(true, run.BestEpoch, run.BestAccuracy);
+        }
+        return points.Count > 0 ? new SavedNetwork(false, points[^1].Epoch, points[^1].Accuracy)
+            : new SavedNetwork(false, run.Epoch > 0 ? run.Epoch - 1 : null, null);
+    }
+
+    /// <summary>"Saved the best network, of epoch 27 (86.14 % on the test data), to o.safetensors; …": which network, and how to get the other.</summary>
+    private static string SavedLine<T>(SavedNetwork saved, TrainingRun<T> run, IReadOnlyList<EpochPoint> points, string evaluationName, string path)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        string On(double accuracy) => $"{accuracy:P2} on the {evaluationName} data";
+        if (saved.Epoch is not int epoch) return $"Saved the network as initialised (no epoch was trained) to {path}";
+        var last = points.Count > 0 ? points[^1] : null;
+        if (run.BestEpoch < 0 || saved.Accuracy is null) return $"Saved the network of the last epoch, {epoch}, to {path}";
+        if (last is null || run.BestEpoch == last.Epoch)
+            return $"Saved the network of epoch {epoch}, the best and the last ({On(saved.Accuracy.Value)}), to {path}";
+        return saved.Best
+            ? $"Saved the best network, of epoch {epoch} ({On(saved.Accuracy.Value)}), to {path}; the last epoch, {last.Epoch}, had {last.Accuracy:P2} (--save last saves it)"
+            : $"Saved the network of the last epoch, {epoch} ({On(saved.Accuracy.Value)}), to {path}; the best was epoch {run.BestEpoch}, {run.BestAccuracy:P2} (--save best saves it)";
+    }
+
+    /// <summary>
+    /// Puts the checkpoint into the run, then what was given anew on the resume line over it (η), after checking that
+    /// the checkpoint's place in the epoch fits the data.
+    /// </summary>
+    private static void Restore<T>(TrainingRun<T> run, Settings s, int trainingCount) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        Checkpoint.Restore(run, s.Resume!);
+        int trained = run.Sgd.Order.Length;
+        if (trained > 0 && trained != trainingCount)
+            throw new CliException($"--resume: the checkpoint's run trains on {trained:N0} examples, this one would train on {trainingCount:N0} " +
+                                   "(--data or --train-size given anew?); its shuffle order and place in the epoch fit only the same examples", ExitCodes.InvalidArguments);
+        if (s.Resumed?.EtaGivenAnew == true)
+            run.Schedule.RestoreState(new Dictionary<string, double>(run.Schedule.SaveState()) { ["eta"] = s.Eta });
     }
 
     /// <summary>The book's "Epoch 0: 9129 / 10000", with the monitored figures after it.</summary>
@@ -366,20 +430,22 @@ internal static class TrainCommand
     /// Ctrl-C (or SIGTERM) during training: the current mini-batch finishes, a checkpoint is written (into
     /// --checkpoint, or a new folder), and the command says how to resume and exits with 130.
     /// </summary>
-    private static int Interrupted<T>(TrainingRun<T> run, Settings s, int trainingCount) where T : unmanaged, IFloatingPointIeee754<T>
+    private static int Interrupted<T>(TrainingRun<T> run, Settings s, int trainingCount, JsonElement record) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        string directory = s.Checkpoint ?? Path.GetFullPath($"nabla-interrupted-{DateTime.Now:yyyyMMdd-HHmmss}");
+        string directory = Path.GetFullPath(s.Checkpoint ?? $"nabla-interrupted-{DateTime.Now:yyyyMMdd-HHmmss}");
         try
         {
-            Checkpoint.Save(run, directory, s.Arguments);
+            Checkpoint.Save(run, directory, s.Arguments, record);
         }
         catch (NablaException e)
         {
             throw new CliException($"interrupted, and the checkpoint could not be written: {e.Message}", ExitCodes.OutputFailed);
         }
+        // The checkpoint holds every option of the run, so the folder is all the line needs (and --json, how this run printed).
+        string resume = $"nabla train --resume {ResumedRun.Quoted(directory)}{(s.Json ? " --json" : "")}";
         Console.Error.WriteLine($"nabla: interrupted in epoch {run.Epoch} after {run.Sgd.Position:N0} of {trainingCount:N0} examples; " +
-                                $"checkpoint written to {directory}. Resume with: nabla train --resume {directory}");
-        if (s.Json) CommandRunner.WriteJson(new { interrupted = true, epoch = run.Epoch, position = run.Sgd.Position, checkpoint = directory, exit_code = ExitCodes.Interrupted });
+                                $"checkpoint written to {directory}. Resume with: {resume}");
+        if (s.Json) CommandRunner.WriteJson(new { interrupted = true, epoch = run.Epoch, position = run.Sgd.Position, checkpoint = directory, resume, exit_code = ExitCodes.Interrupted });
         return ExitCodes.Interrupted;
     }
 

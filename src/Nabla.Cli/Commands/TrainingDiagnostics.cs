@@ -22,6 +22,12 @@ internal sealed class TrainingDiagnostics
         _sample = diagnostics ? Saturation.Sample(training, SaturationOutput.TrainingSampleSize, seed) : [];
     }
 
+    /// <summary>Each epoch's evaluation so far, for the plot (and a checkpoint, so that a resumed run plots them all).</summary>
+    public IReadOnlyList<EpochPoint> Points => _points;
+
+    /// <summary>The epochs of a run before it was interrupted, from its checkpoint.</summary>
+    public void Restore(IEnumerable<EpochPoint> points) => _points.AddRange(points);
+
     /// <summary>Records the epoch for the plot and, with --diagnostics, measures and prints; returns the figures for the JSON report (null without --diagnostics).</summary>
     public object? AfterEpoch<T>(Network<T> network, Cost cost, Dataset training, int epoch, Evaluation evaluation)
         where T : unmanaged, IFloatingPointIeee754<T>
@@ -31,10 +37,10 @@ internal sealed class TrainingDiagnostics
     }
 
     /// <summary>Draws the training curves, when --plot was given.</summary>
-    public void Finish(string costName, string evaluatedOn, string description)
+    public void Finish(string costName, string evaluatedOn, string description, int? bestEpoch)
     {
         if (_plot is null || _points.Count == 0) return;
-        TrainingPlot.Save(_plot, _points, costName, evaluatedOn, description);
+        TrainingPlot.Save(_plot, _points, costName, evaluatedOn, description, bestEpoch);
         if (!_json) Console.WriteLine($"Plot: {_plot}");
     }
 }

@@ -5,10 +5,13 @@ namespace Nabla.Cli.Plots;
 /// <summary>One point of a training curve.</summary>
 internal sealed record EpochPoint(int Epoch, double Accuracy, double Cost);
 
-/// <summary>Accuracy (left axis, %) and cost (right axis) per epoch.</summary>
+/// <summary>Accuracy (left axis, %) and cost (right axis) per epoch, the best epoch marked.</summary>
 internal static class TrainingPlot
 {
-    public static void Save(string path, IReadOnlyList<EpochPoint> points, string costName, string evaluatedOn, string description)
+    public static void Save(string path, IReadOnlyList<EpochPoint> points, string costName, string evaluatedOn, string description, int? bestEpoch = null) =>
+        PlotFile.Save(Build(points, costName, evaluatedOn, description, bestEpoch), path);
+
+    public static Plot Build(IReadOnlyList<EpochPoint> points, string costName, string evaluatedOn, string description, int? bestEpoch = null)
     {
         var plot = PlotFile.NewPlot($"Training: {description}", "epoch", $"{evaluatedOn} accuracy (%)");
         double[] epochs = points.Select(p => (double)p.Epoch).ToArray();
@@ -24,11 +27,21 @@ internal static class TrainingPlot
         cost.MarkerSize = 7;
         cost.LinePattern = LinePattern.Dashed;
         cost.Axes.YAxis = plot.Axes.Right;
+        if (points.FirstOrDefault(p => p.Epoch == bestEpoch) is { } best)
+        {
+            var marker = plot.Add.Marker(best.Epoch, 100 * best.Accuracy, MarkerShape.OpenCircle, 18);
+            marker.Color = PlotFile.Color(0);
+            marker.LineWidth = 2;
+            marker.LegendText = $"best: epoch {best.Epoch}, {best.Accuracy:P2}";
+        }
         plot.Axes.Right.Label.Text = $"mean {costName} cost";
         plot.Axes.Right.Label.FontSize = 16;
         plot.Axes.Right.TickLabelStyle.FontSize = 14;
-        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true }; // epochs are whole
+        // Epochs are whole, and the axis spans only those trained: half an epoch of room at each end, so that no tick
+        // falls before the first epoch or after the last (it showed −1 and 30 for epochs 0 to 29).
+        plot.Axes.Bottom.TickGenerator = new ScottPlot.TickGenerators.NumericAutomatic { IntegerTicksOnly = true };
+        plot.Axes.SetLimitsX(epochs.Min() - 0.5, epochs.Max() + 0.5);
         plot.ShowLegend(Edge.Bottom); // below the axes: the curves can be anywhere
-        PlotFile.Save(plot, path);
+        return plot;
     }
 }

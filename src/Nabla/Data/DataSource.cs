@@ -19,6 +19,9 @@ public sealed class MnistData
     public required bool IsBundledSample { get; init; }
 }
 
+/// <summary>The test files of an MNIST-format data set alone, for what only evaluates (<see cref="DataSource.LocateTest(string?, IdxLimits?)"/>).</summary>
+public sealed record MnistTestData(Dataset Test, string Directory, string Description, bool IsBundledSample);
+
 /// <summary>Finds and loads (Fashion-)MNIST in IDX format.</summary>
 public static class DataSource
 {
@@ -29,6 +32,8 @@ public static class DataSource
 
     private static readonly string[] FileStems =
         ["train-images-idx3-ubyte", "train-labels-idx1-ubyte", "t10k-images-idx3-ubyte", "t10k-labels-idx1-ubyte"];
+
+    private static readonly string[] TestFileStems = FileStems[2..];
 
     /// <summary>
     /// Loads the data from <paramref name="dataDirectory"/> when given; otherwise from <see cref="SystemDirectory"/>
@@ -44,26 +49,48 @@ public static class DataSource
     /// <summary>As <see cref="Locate(string?, IdxLimits?)"/>, with the system directory replaceable so tests can skip it.</summary>
     internal static MnistData Locate(string? dataDirectory, string systemDirectory, IdxLimits? limits = null)
     {
+        var (directory, files, isSample, what) = Find(dataDirectory, systemDirectory, FileStems);
+        return Load(directory, files, isSample, what, limits);
+    }
+
+    /// <summary>
+    /// As <see cref="Locate(string?, IdxLimits?)"/>, but only the two test files (t10k-*) are needed and read: a folder that holds
+    /// only them will do, for what only evaluates a network.
+    /// </summary>
+    public static MnistTestData LocateTest(string? dataDirectory, IdxLimits? limits = null) => LocateTest(dataDirectory, SystemDirectory, limits);
+
+    internal static MnistTestData LocateTest(string? dataDirectory, string systemDirectory, IdxLimits? limits = null)
+    {
+        var (directory, files, isSample, what) = Find(dataDirectory, systemDirectory, TestFileStems);
+        var (images, labels) = Dataset.ReadPair(files[0], files[1], limits);
+        var test = Dataset.FromPixels(images, labels, 0, images.Count);
+        string description = string.Format(CultureInfo.InvariantCulture, "{0} from {1} ({2:N0} test)", what, directory, test.Count);
+        return new MnistTestData(test, directory, description, isSample);
+    }
+
+    /// <summary>The folder to read and its files named by <paramref name="stems"/>: --data, else the system's, else the bundled sample.</summary>
+    private static (string Directory, string[] Files, bool IsSample, string What) Find(string? dataDirectory, string systemDirectory, string[] stems)
+    {
         if (dataDirectory is not null)
         {
             if (!System.IO.Directory.Exists(dataDirectory))
                 throw new NablaException($"data directory {dataDirectory} does not exist");
-            var files = FindFiles(dataDirectory, out var missing);
+            var files = FindFiles(dataDirectory, stems, out var missing);
             if (files is null)
                 throw new NablaException(
                     $"data directory {dataDirectory} lacks {string.Join(", ", missing)} (plain or .gz; 'train-images.idx3-ubyte' spelling also accepted)");
-            return Load(dataDirectory, files, isSample: false, "MNIST-format data", limits);
+            return (dataDirectory, files, false, "MNIST-format data");
         }
 
-        var system = FindFiles(systemDirectory, out _);
+        var system = FindFiles(systemDirectory, stems, out _);
         if (system is not null)
-            return Load(systemDirectory, system, isSample: false, "Fashion-MNIST", limits);
+            return (systemDirectory, system, false, "Fashion-MNIST");
 
         foreach (var candidate in SampleCandidates())
         {
-            var sample = FindFiles(candidate, out _);
+            var sample = FindFiles(candidate, stems, out _);
             if (sample is not null)
-                return Load(candidate, sample, isSample: true, "the bundled Fashion-MNIST sample", limits);
+                return (candidate, sample, true, "the bundled Fashion-MNIST sample");
         }
 
         throw new NablaException(
@@ -71,14 +98,14 @@ public static class DataSource
             "install Debian's package dataset-fashion-mnist or pass --data DIR");
     }
 
-    /// <summary>The four paths in <see cref="FileStems"/> order, or null with the missing names.</summary>
-    private static string[]? FindFiles(string directory, out List<string> missing)
+    /// <summary>The paths of <paramref name="stems"/>, in order, or null with the missing names.</summary>
+    private static string[]? FindFiles(string directory, string[] stems, out List<string> missing)
     {
         missing = [];
-        var found = new string[FileStems.Length];
-        for (int i = 0; i < FileStems.Length; i++)
+        var found = new string[stems.Length];
+        for (int i = 0; i < stems.Length; i++)
         {
-            string stem = FileStems[i];
+            string stem = stems[i];
             // "train-images-idx3-ubyte" is also distributed as "train-images.idx3-ubyte".
             string dotted = stem.Replace("-idx", ".idx", StringComparison.Ordinal);
             string? path = new[] { stem, stem + ".gz", dotted, dotted + ".gz" }

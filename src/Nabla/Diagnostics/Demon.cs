@@ -11,7 +11,50 @@ public sealed record DemonPoint(double Dz, double MeasuredDC, double PredictedDC
 }
 
 /// <summary>The demon's experiment on neuron j of layer l.</summary>
-public sealed record DemonResult(int Layer, int Neuron, double Delta, double Cost, IReadOnlyList<DemonPoint> Points);
+public sealed record DemonResult(int Layer, int Neuron, double Delta, double Cost, IReadOnlyList<DemonPoint> Points)
+{
+    /// <summary>The error's expansion in Δz, from the smallest nudges; null without a nudge of each sign and size.</summary>
+    public ErrorExpansion? Expansion { get; } = ErrorExpansion.Fit(Points, Cost);
+
+    /// <summary>The point at twice <paramref name="point"/>'s Δz (same sign), if there is one.</summary>
+    public DemonPoint? Twice(DemonPoint point) => Points.FirstOrDefault(o => Math.Abs(o.Dz - 2 * point.Dz) < 1e-12 * Math.Abs(point.Dz));
+
+    /// <summary>
+    /// error(2Δz) / error(Δz), where it tells the order of the error: both nudges small enough that the Δz² term
+    /// dominates (<see cref="ErrorExpansion.SecondOrderDominates"/>); there it is ≈ 4. Null elsewhere.
+    /// </summary>
+    public double? ErrorRatio(DemonPoint point) =>
+        Twice(point) is { } twice && point.Error > 0 && Expansion?.SecondOrderDominates(twice.Dz) == true ? twice.Error / point.Error : null;
+}
+
+/// <summary>
+/// The demon's error ΔC − δΔz = ½C″Δz² + ⅙C‴Δz³ + … (C as a function of z^l_j), its first two coefficients
+/// estimated from the smallest nudge ±h: the Δz³ term cancels in e(h) + e(−h), the Δz² term in e(h) − e(−h).
+/// </summary>
+/// <param name="SecondOrder">½C″, the coefficient of Δz².</param>
+/// <param name="ThirdOrder">⅙C‴, the coefficient of Δz³.</param>
+/// <param name="FittedAt">h, the smallest nudge.</param>
+public sealed record ErrorExpansion(double SecondOrder, double ThirdOrder, double FittedAt)
+{
+    /// <summary>
+    /// True when at <paramref name="dz"/> the Δz³ term is under a tenth of the Δz² term: there halving Δz quarters the
+    /// error, to within ~10 %. For larger Δz the higher terms are not small, and the ratio of errors can be anything.
+    /// </summary>
+    public bool SecondOrderDominates(double dz) => SecondOrder != 0 && Math.Abs(ThirdOrder * dz) < 0.1 * Math.Abs(SecondOrder);
+
+    internal static ErrorExpansion? Fit(IReadOnlyList<DemonPoint> points, double cost)
+    {
+        var h = points.Where(p => p.Dz > 0 && points.Any(q => q.Dz == -p.Dz)).OrderBy(p => p.Dz).FirstOrDefault();
+        if (h is null) return null;
+        var minus = points.First(q => q.Dz == -h.Dz);
+        double plus = h.MeasuredDC - h.PredictedDC, minusError = minus.MeasuredDC - minus.PredictedDC;
+        // Errors at the level of rounding in C tell nothing of the order.
+        double rounding = 1e-13 * Math.Max(1, Math.Abs(cost));
+        if (Math.Abs(plus) < rounding && Math.Abs(minusError) < rounding) return new ErrorExpansion(0, 0, h.Dz);
+        double d = h.Dz;
+        return new ErrorExpansion((plus + minusError) / (2 * d * d), (plus - minusError) / (2 * d * d * d), d);
+    }
+}
 
 /// <summary>
 /// Eq. 29 made into an experiment. A demon sits at neuron j of layer l and adds Δz to its weighted input, so the
@@ -20,9 +63,12 @@ public sealed record DemonResult(int Layer, int Neuron, double Delta, double Cos
 /// </summary>
 public static class Demon
 {
-    /// <summary>The Δz the command uses: symmetric, halving, so that the error's Δz² shrinkage is visible.</summary>
+    /// <summary>
+    /// The Δz the command uses: ±1 halving down to ±1/256, so that the table reaches nudges small enough for the Δz²
+    /// term of the error to dominate, where halving Δz quarters it.
+    /// </summary>
     public static IReadOnlyList<double> DefaultNudges { get; } =
-        [-1, -0.5, -0.25, -0.125, -0.0625, -0.03125, 0.03125, 0.0625, 0.125, 0.25, 0.5, 1];
+        [.. Enumerable.Range(0, 9).Select(i => -Math.ScaleB(1, -i)), .. Enumerable.Range(0, 9).Select(i => Math.ScaleB(1, -i)).Reverse()];
 
     /// <summary>
     /// The forward pass with the demon at work: Eq. 25 layer by layer, except that z^l_j becomes z^l_j + Δz before σ

@@ -31,7 +31,10 @@ public readonly record struct Parameter(int Layer, int J, int K)
     public ref T In<T>(Gradient<T> gradient) where T : unmanaged, IFloatingPointIeee754<T> =>
         ref IsBias ? ref gradient.Biases[Layer][J] : ref gradient.Weights[Layer][J, K];
 
-    public override string ToString() => IsBias ? $"b^{Layer}_{J}" : $"w^{Layer}_{J},{K}";
+    public override string ToString() => IsBias ? Notation.Indexed("b", Layer, J) : Notation.Weight(Layer, J, K);
+
+    /// <summary>In words: "the weight into neuron 18 of layer 1 from neuron 740 of layer 0", "the bias of neuron 5 of layer 2".</summary>
+    public string Describe() => IsBias ? $"the bias of neuron {J} of layer {Layer}" : $"the weight into neuron {J} of layer {Layer} from {(Layer == 1 ? $"input {K}" : $"neuron {K} of layer {Layer - 1}")}";
 }
 
 /// <summary>

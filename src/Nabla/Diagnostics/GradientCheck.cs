@@ -28,7 +28,11 @@ public sealed record LayerCheck(int Layer, int ParametersChecked, double MaxRela
     double MaxRelativeErrorForward, double MeanRelativeErrorForward);
 
 /// <summary>The largest central-difference disagreement found, for the report.</summary>
-public sealed record WorstParameter(string Parameter, double Backprop, double Central, double Forward, double RelativeErrorCentral);
+public sealed record WorstParameter(string Parameter, double Backprop, double Central, double Forward, double RelativeErrorCentral)
+{
+    /// <summary>Which parameter, in words (<see cref="Diagnostics.Parameter.Describe"/>).</summary>
+    public string Description { get; init; } = "";
+}
 
 /// <summary>The outcome of a gradient check.</summary>
 public sealed record GradientCheckResult(
@@ -69,7 +73,7 @@ public static class GradientCheck
             double ec = RelativeError(g, gc, options.Floor), ef = RelativeError(g, gf, options.Floor);
             central[p.Layer].Add(ec);
             forward[p.Layer].Add(ef);
-            if (worst is null || !(ec <= worst.RelativeErrorCentral)) worst = new WorstParameter(p.ToString(), g, gc, gf, ec);
+            if (worst is null || !(ec <= worst.RelativeErrorCentral)) worst = new WorstParameter(p.ToString(), g, gc, gf, ec) { Description = p.Describe() };
         }
         var layers = Enumerable.Range(1, network.L).Where(l => central[l].Count > 0)
             .Select(l => new LayerCheck(l, central[l].Count, central[l].Max(), central[l].Average(), forward[l].Max(), forward[l].Average()))

@@ -38,7 +38,7 @@ public static class PathSum
             throw new NablaException($"k = {k}: w^{layer}_jk connects from neuron k of layer {layer - 1}, which has neurons 0 to {network.Sizes[layer - 1] - 1}");
         long pathCount = CountPaths(network.Sizes, layer);
         if (pathCount > maxPaths)
-            throw new NablaException($"w^{layer}_{j},{k} reaches the cost by {(pathCount == long.MaxValue ? "more than 9.2e18" : pathCount.ToString("N0"))} paths, more than the limit of {maxPaths:N0}; " +
+            throw new NablaException($"{Notation.Weight(layer, j, k)} reaches the cost by {(pathCount == long.MaxValue ? "more than 9.2e18" : pathCount.ToString("N0"))} paths, more than the limit of {maxPaths:N0}; " +
                                      "pick a later layer or a smaller network (backprop does not mind: it never enumerates them)");
         int L = network.L;
         var pass = network.Forward(x);

@@ -46,7 +46,7 @@ public static class ModelFile
     /// <summary>Reads a model file, checking that the metadata and the tensors agree; float32 and float64 files load into either precision.</summary>
     public static LoadedModel<T> Load<T>(string path) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var file = SafeTensors.Read(path);
+        var file = SafeTensors.Read(path, null, "safetensors model file");
         var metadata = file.Metadata;
         if (!metadata.ContainsKey("sizes") && file.Contains("0.weight"))
             throw new InvalidFileException(path, -1, "this looks like a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, …) without Nabla metadata; give its activations (e.g. --activation relu,softmax)");
@@ -99,7 +99,7 @@ public static class ModelFile
     /// </summary>
     public static LoadedModel<T> LoadPyTorchSequential<T>(string path, IReadOnlyList<Activation> activations) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var file = SafeTensors.Read(path);
+        var file = SafeTensors.Read(path, null, "safetensors model file");
         var indices = new SortedSet<int>();
         foreach (var entry in file.Entries)
         {

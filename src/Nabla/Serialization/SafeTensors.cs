@@ -346,7 +346,10 @@ public static class SafeTensors
     /// </summary>
     /// <exception cref="InvalidFileException">The bytes are not a valid safetensors file; path and offset say where.</exception>
     /// <exception cref="NablaException">The file is missing or unreadable.</exception>
-    public static SafeTensorsFile Read(string path, SafeTensorsLimits? limits = null)
+    public static SafeTensorsFile Read(string path, SafeTensorsLimits? limits = null) => Read(path, limits, "safetensors file");
+
+    /// <summary>As <see cref="Read(string, SafeTensorsLimits?)"/>; <paramref name="what"/> names the file in errors ("safetensors model file").</summary>
+    internal static SafeTensorsFile Read(string path, SafeTensorsLimits? limits, string what)
     {
         ArgumentNullException.ThrowIfNull(path);
         limits ??= SafeTensorsLimits.Default;
@@ -365,7 +368,7 @@ public static class SafeTensors
         {
             try
             {
-                return Read(path, file, limits);
+                return Read(path, file, limits, what);
             }
             catch (EndOfStreamException)
             {
@@ -379,22 +382,31 @@ public static class SafeTensors
         }
     }
 
-    private static SafeTensorsFile Read(string path, FileStream file, SafeTensorsLimits limits)
+    private static SafeTensorsFile Read(string path, FileStream file, SafeTensorsLimits limits, string what)
     {
         long fileLength = file.Length;
+        // A safetensors file opens with its header length and then the header's '{'; anything else is another kind of
+        // file, which its first bytes usually name (gzip, ONNX, text …): say that, not what its bytes give as a length.
+        Span<byte> head = stackalloc byte[FileSignature.Length];
+        head = head[..file.ReadAtLeast(head, head.Length, throwOnEndOfStream: false)];
+        file.Position = 0;
+        bool looksLikeSafeTensors = head.Length > 8 && head[8] == (byte)'{';
         if (fileLength < 8)
-            throw new InvalidFileException(path, 0,
-                $"the file is {fileLength} bytes, too short for the 8-byte header length of a safetensors file");
+            throw NotSafeTensors(path, head, what, $"the file is {fileLength} bytes, too short for the 8-byte header length of a safetensors file");
 
         Span<byte> lengthBytes = stackalloc byte[8];
         file.ReadExactly(lengthBytes);
         ulong headerLength = BinaryPrimitives.ReadUInt64LittleEndian(lengthBytes);
         if (headerLength > (ulong)limits.MaxHeaderBytes)
-            throw new InvalidFileException(path, 0,
-                $"the header length is {headerLength:N0} bytes, more than the limit of {limits.MaxHeaderBytes:N0}");
+            throw looksLikeSafeTensors
+                ? new InvalidFileException(path, 0, $"the header length is {headerLength:N0} bytes, more than the limit of {limits.MaxHeaderBytes:N0}")
+                : NotSafeTensors(path, head, what, $"its first 8 bytes, read as the header length, give {headerLength:N0} bytes, more than the limit of {limits.MaxHeaderBytes:N0}");
         if (headerLength > (ulong)(fileLength - 8))
-            throw new InvalidFileException(path, 0,
-                $"the header length is {headerLength:N0} bytes but only {fileLength - 8:N0} bytes follow");
+            throw looksLikeSafeTensors
+                ? new InvalidFileException(path, 0, $"the header length is {headerLength:N0} bytes but only {fileLength - 8:N0} bytes follow")
+                : NotSafeTensors(path, head, what, $"its first 8 bytes, read as the header length, give {headerLength:N0} bytes but only {fileLength - 8:N0} bytes follow");
+        if (!looksLikeSafeTensors && headerLength > 0 && FileSignature.Describe(head) is not null)
+            throw NotSafeTensors(path, head, what, "");
 
         var header = new byte[headerLength];
         file.ReadExactly(header);
@@ -415,6 +427,12 @@ public static class SafeTensors
         }
         return new SafeTensorsFile(path, entries, metadata);
     }
+
+    /// <summary>"not a safetensors model file: it looks like a gzip-compressed file (1f 8b 08 …)", or the detail when the bytes name nothing known.</summary>
+    private static InvalidFileException NotSafeTensors(string path, ReadOnlySpan<byte> head, string what, string detail) =>
+        new(path, 0, FileSignature.Describe(head) is string kind
+            ? $"not a {what}: it looks like {kind} (first bytes {FileSignature.Hex(head)})"
+            : $"not a {what}: {detail}");
 
     private sealed record TensorSpec(string Name, string DType, long[] Shape, long Begin, long End, long HeaderOffset);
 

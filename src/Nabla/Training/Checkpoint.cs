@@ -44,6 +44,8 @@ public static class Checkpoint
         public int[] Order { get; set; } = [];
         /// <summary>The caller's settings (e.g. the command line's), to start the resumed run the same way.</summary>
         public Dictionary<string, string> Settings { get; set; } = [];
+        /// <summary>The caller's record of the run so far (e.g. each epoch's figures, for its report and plot), returned as saved.</summary>
+        public JsonElement? Record { get; set; }
     }
 
     private static readonly JsonSerializerOptions Json = new()
@@ -52,8 +54,11 @@ public static class Checkpoint
         NumberHandling = JsonNumberHandling.AllowNamedFloatingPointLiterals,
     };
 
-    /// <summary>Writes the run's checkpoint into <paramref name="directory"/> (created if missing).</summary>
-    public static void Save<T>(TrainingRun<T> run, string directory, IReadOnlyDictionary<string, string>? settings = null)
+    /// <summary>
+    /// Writes the run's checkpoint into <paramref name="directory"/> (created if missing), with the caller's
+    /// <paramref name="settings"/> and <paramref name="record"/> of the run so far (see <see cref="State"/>).
+    /// </summary>
+    public static void Save<T>(TrainingRun<T> run, string directory, IReadOnlyDictionary<string, string>? settings = null, JsonElement? record = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Directory.CreateDirectory(directory);
@@ -88,6 +93,7 @@ public static class Checkpoint
             Random = sgd.Random.State.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(),
             Order = sgd.Order,
             Settings = settings is null ? [] : new(settings),
+            Record = record,
         };
         WriteAtomically(Path.Combine(directory, StateFileName), JsonSerializer.SerializeToUtf8Bytes(state, Json));
 

@@ -30,6 +30,23 @@ public class DataSourceTests
     }
 
     [Fact]
+    public void LocateTest_reads_a_folder_that_holds_only_the_test_files_and_names_them_when_missing()
+    {
+        using var dir = new TempDirectory();
+        File.Copy(TestFiles.Sample("t10k-images-idx3-ubyte.gz"), dir.File("t10k-images-idx3-ubyte.gz"));
+        File.Copy(TestFiles.Sample("t10k-labels-idx1-ubyte.gz"), dir.File("t10k-labels-idx1-ubyte.gz"));
+
+        var test = DataSource.LocateTest(dir.Path);
+
+        Assert.Equal(DataSource.Locate(TestFiles.SampleDirectory).Test.Labels, test.Test.Labels);
+        Assert.Equal(dir.Path, test.Directory);
+        Assert.EndsWith("(2,000 test)", test.Description);
+        File.Delete(dir.File("t10k-labels-idx1-ubyte.gz"));
+        var e = Assert.Throws<NablaException>(() => DataSource.LocateTest(dir.Path));
+        Assert.Contains("lacks t10k-labels-idx1-ubyte (", e.Message);
+    }
+
+    [Fact]
     public void Names_the_files_an_explicit_directory_lacks()
     {
         using var dir = new TempDirectory();

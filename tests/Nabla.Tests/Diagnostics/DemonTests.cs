@@ -49,4 +49,40 @@ public class DemonTests
         Assert.Contains("0 to 3", e.Message);
         Assert.Throws<NablaException>(() => Demon.Experiment(net, [0, 0, 0], [1, 0], Cost.Quadratic, 0, 0));
     }
+    /// <summary>Points whose error is exactly a Δz² + b Δz³.</summary>
+    private static DemonResult Cubic(double delta, double a, double b) =>
+        new(1, 0, delta, 1.0, Demon.DefaultNudges.Select(dz => new DemonPoint(dz, delta * dz + a * dz * dz + b * dz * dz * dz, delta * dz)).ToList());
+
+    [Fact]
+    public void The_expansion_of_the_error_is_fitted_from_the_smallest_nudges()
+    {
+        var r = Cubic(0.02, a: -1.4e-3, b: -1.9e-3);
+
+        var fit = Assert.IsType<ErrorExpansion>(r.Expansion);
+        Assert.Equal(-1.4e-3, fit.SecondOrder, 12);
+        Assert.Equal(-1.9e-3, fit.ThirdOrder, 9);
+        Assert.Equal(1.0 / 256, fit.FittedAt);
+    }
+
+    [Fact]
+    public void The_ratio_of_errors_is_given_only_where_the_second_order_term_dominates_and_is_near_4_there()
+    {
+        // Δz³ reaches a tenth of Δz² at |Δz| = 0.1·1.4/1.9 ≈ 0.074: a ratio for the pairs up to (0.03125, 0.0625).
+        var r = Cubic(0.02, a: -1.4e-3, b: -1.9e-3);
+
+        var shown = r.Points.Where(p => r.ErrorRatio(p) is not null).Select(p => Math.Abs(p.Dz)).Distinct().Order().ToArray();
+        Assert.Equal(new[] { 1.0 / 256, 1.0 / 128, 1.0 / 64, 1.0 / 32 }, shown);
+        foreach (var p in r.Points)
+            if (r.ErrorRatio(p) is double ratio) Assert.InRange(ratio, 3.6, 4.4);
+        // The rows where the ratio misleads: with these coefficients the error changes sign near Δz = −0.74.
+        Assert.Null(r.ErrorRatio(r.Points.Single(p => p.Dz == -0.5)));
+    }
+
+    [Fact]
+    public void Errors_at_the_level_of_rounding_give_no_ratios()
+    {
+        var r = Cubic(0.02, a: 0, b: 0);
+        Assert.Equal(0, r.Expansion!.SecondOrder);
+        Assert.All(r.Points, p => Assert.Null(r.ErrorRatio(p)));
+    }
 }

@@ -41,7 +41,7 @@ public class GradientCheckTests
         gradient.Weights[2][1, 2] *= 1.001;
         var result = GradientCheck.Run(net, x, y, Cost.Quadratic, gradient);
         Assert.False(result.Passed);
-        Assert.Equal("w^2_1,2", result.Worst!.Parameter);
+        Assert.Equal("w^2_{1,2}", result.Worst!.Parameter);
         Assert.InRange(result.Layers.Single(l => l.Layer == 2).MaxRelativeErrorCentral, 5e-4, 2e-3);
         Assert.True(result.Layers.Single(l => l.Layer == 1).MaxRelativeErrorCentral < 1e-6);
     }

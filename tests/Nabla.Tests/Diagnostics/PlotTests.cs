@@ -105,4 +105,45 @@ public class PlotTests
         Assert.Equal(ExitCodes.InvalidArguments, Nabla("explain", "demon", "--layers", "4,5,3", "--layer", "2", "--neuron", "7"));
         Assert.Equal(ExitCodes.InvalidArguments, Nabla("explain", "demon", "--layers", "4,5,3", "--plot", "demon.gif"));
     }
+    [Theory]
+    [InlineData(0, 30)]
+    [InlineData(0, 1)]
+    [InlineData(12, 7)] // a resumed run's plot starts wherever the run started
+    public void The_training_plots_epoch_axis_has_ticks_only_on_epochs_that_were_trained(int first, int count)
+    {
+        var points = Enumerable.Range(first, count).Select(e => new EpochPoint(e, 0.5 + 0.01 * e, 1.0 / (e + 1))).ToList();
+        var plot = TrainingPlot.Build(points, "quadratic", "test", "a test run", bestEpoch: first + count / 2);
+        plot.GetImageBytes(PlotFile.Width, PlotFile.Height, ScottPlot.ImageFormat.Png); // ticks are made when drawn
+
+        var ticks = plot.Axes.Bottom.TickGenerator.Ticks.Where(t => t.IsMajor && plot.Axes.Bottom.Range.Contains(t.Position)).ToList();
+        Assert.NotEmpty(ticks);
+        Assert.All(ticks, t => Assert.InRange(t.Position, first, first + count - 1)); // not −1, not one past the last
+        Assert.All(ticks, t => Assert.Equal(Math.Round(t.Position), t.Position));
+        Assert.Contains(plot.GetPlottables().OfType<ScottPlot.Plottables.Marker>(), m => m.LegendText == $"best: epoch {first + count / 2}, {points[count / 2].Accuracy:P2}");
+    }
+
+    [Fact]
+    public void The_weights_plot_numbers_each_tile_just_above_it_and_names_its_colours_in_words()
+    {
+        var network = new Network<float>([784, 12, 10], seed: 3);
+        var (plot, _, _) = WeightsPlot.Build(network, maxNeurons: 100);
+
+        var numbers = plot.GetPlottables().OfType<ScottPlot.Plottables.Text>().ToList();
+        Assert.Equal(Enumerable.Range(0, 12).Select(j => j.ToString()), numbers.Select(t => t.LabelText));
+        var heatmap = plot.GetPlottables().OfType<ScottPlot.Plottables.Heatmap>().Single();
+        double top = heatmap.Extent!.Value.Top;
+        foreach (var number in numbers)
+        {
+            // The number's baseline is the top edge of its tile: weights just below it, the empty strip just above.
+            int row = (int)Math.Round(top - number.Location.Y), column = (int)number.Location.X;
+            int j = int.Parse(number.LabelText);
+            Assert.Equal(network.Weights[1][j, 0], heatmap.Intensities[row, column]);
+            Assert.True(double.IsNaN(heatmap.Intensities[row - 1, column]));
+            Assert.Equal(ScottPlot.Alignment.LowerLeft, number.LabelAlignment);
+        }
+        var bar = Assert.Single(plot.Axes.GetPanels().OfType<ScottPlot.Panels.ColorBar>());
+        Assert.Equal(ScottPlot.Edge.Bottom, bar.Edge); // below the tiles: beside them its title ran into the tick labels
+        Assert.Contains("red, the pixel excites the neuron; blue, it inhibits it", bar.Label);
+        Assert.DoesNotContain("^", plot.Axes.Title.Label.Text + bar.Label); // words, not w^1_jk
+    }
 }
