@@ -14,7 +14,7 @@ namespace Nabla;
 /// the optimiser's buffers, in files tagged with a save number (<c>model.3.safetensors</c>, ...). Every file
 /// is written atomically, and state.json only after the files it names, which stay until a newer
 /// state.json names others: a process killed at any moment leaves a complete checkpoint, the newest
-/// finished one. <c>model.safetensors</c>, a model file <c>nabla evaluate</c> reads, is refreshed last.
+/// finished one. <c>model.safetensors</c>, a model file <c>nabla evaluate</c> reads, is refreshed just before state.json.
 /// </summary>
 public static class Checkpoint
 {
@@ -76,6 +76,10 @@ public static class Checkpoint
         var optimizerTensors = sgd.Optimizer.State.Select(pair => new SafeTensorEntry(pair.Key, DType<T>(), [pair.Value.Length], MemoryMarshal.AsBytes(pair.Value.AsSpan()).ToArray()));
         SafeTensors.Write(Tagged(directory, OptimizerFileName, save), optimizerTensors, new Dictionary<string, string>(tag) { ["optimizer"] = sgd.Optimizer.Name });
 
+        // The plain model file for `nabla evaluate`, before the state: a process killed after the state is written then still
+        // leaves one beside it (killed before, the model file may be a save newer than the state, which is still a model).
+        ModelFile.Save(sgd.Network, sgd.Cost, Path.Combine(directory, ModelFileName), tag);
+
         // 2. The state that names them: from here on, this is the checkpoint.
         var state = new State
         {
@@ -97,8 +101,7 @@ public static class Checkpoint
         };
         WriteAtomically(Path.Combine(directory, StateFileName), JsonSerializer.SerializeToUtf8Bytes(state, Json));
 
-        // 3. The plain model file for `nabla evaluate`, then the files no state names any more.
-        ModelFile.Save(sgd.Network, sgd.Cost, Path.Combine(directory, ModelFileName), tag);
+        // 3. The files no state names any more.
         foreach (string name in new[] { ModelFileName, BestFileName, OptimizerFileName })
             foreach (string stale in Directory.EnumerateFiles(directory, $"{Path.GetFileNameWithoutExtension(name)}.*{Path.GetExtension(name)}"))
                 if (IsTagged(stale, name) && stale != Tagged(directory, name, save)) File.Delete(stale); // also what a killed save left
