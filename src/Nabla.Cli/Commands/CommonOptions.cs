@@ -6,7 +6,7 @@ namespace Nabla.Cli.Commands;
 /// <summary>Options several commands share, and the checks that turn their text into values.</summary>
 internal static class CommonOptions
 {
-    public static Option<string?> Data() => new("--data") { Description = "Folder with the four MNIST-format IDX files (raw or .gz). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
+    public static Option<string?> Data() => new("--data") { Description = "Folder with the four MNIST-format IDX files (raw or .gz), or a table: FILE.csv, .tsv or .parquet (with --target). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
 
     public static Option<string> Layers(string defaultValue = "784,30,10") =>
         new("--layers") { Description = "Neurons per layer, input first, e.g. 784,30,10", DefaultValueFactory = _ => defaultValue };

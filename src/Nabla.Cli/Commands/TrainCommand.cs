@@ -10,7 +10,7 @@ namespace Nabla.Cli.Commands;
 /// <summary>`nabla train`: the chapter's experiment — SGD on MNIST-format data, one line per epoch — with chapter 3's refinements as options.</summary>
 internal static class TrainCommand
 {
-    private sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
+    internal sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
         double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision)
     {
         public int Threads { get; init; }
@@ -78,6 +78,7 @@ internal static class TrainCommand
             lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
             earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot,
         };
+        TableTraining.AddOptions(command);
         command.SetAction(parse =>
         {
             // A resumed run takes its settings from the checkpoint, parsed like a command line.
@@ -117,6 +118,7 @@ internal static class TrainCommand
                 Diagnostics = source.GetValue(diagnostics),
                 Plot = source.GetValue(plot),
             };
+            if (TableTraining.Applies(parse)) return TableTraining.Run(settings, parse);
             return settings.Precision switch
             {
                 "float32" or "float" or "single" => Run<float>(settings),
@@ -180,7 +182,7 @@ internal static class TrainCommand
         return monitor;
     }
 
-    private static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch
+    internal static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch
     {
         "sgd" => Optimizer<T>.Sgd(),
         "momentum" => Optimizer<T>.Momentum(s.Layers, s.Momentum),
@@ -188,7 +190,7 @@ internal static class TrainCommand
         var o => throw new CliException($"--optimizer: '{o}' is not sgd, momentum or adam", ExitCodes.InvalidArguments),
     };
 
-    private static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
+    internal static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
     {
         "constant" => new ConstantSchedule(s.Eta),
         "step" => new StepSchedule(s.Eta, s.StepGamma, s.StepEvery),
@@ -345,7 +347,7 @@ internal static class TrainCommand
     }
 
     /// <summary>The book's "Epoch 0: 9129 / 10000", with the monitored figures after it.</summary>
-    private static string EpochLine(EpochResult r, MonitoredFigures monitor, string evaluationName)
+    internal static string EpochLine(EpochResult r, MonitoredFigures monitor, string evaluationName)
     {
         var e = r.Evaluation!.Value;
         var parts = new List<string> { $"Epoch {r.Epoch}: {e.Correct} / {e.Total} ({evaluationName})" };
@@ -381,7 +383,7 @@ internal static class TrainCommand
     }
 
     /// <summary>Turns the first SIGINT/SIGTERM into a cancellation request; a second one ends the process at once.</summary>
-    private sealed class Interruption : IDisposable
+    internal sealed class Interruption : IDisposable
     {
         private readonly CancellationTokenSource _source = new();
         private readonly PosixSignalRegistration[] _registrations;
@@ -408,7 +410,7 @@ internal static class TrainCommand
     }
 
     /// <summary>Fails before training, not after, when --out cannot be written.</summary>
-    private static void CheckWritable(string path)
+    internal static void CheckWritable(string path)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory)) throw new CliException($"--out: the folder {directory} does not exist", ExitCodes.InvalidArguments);

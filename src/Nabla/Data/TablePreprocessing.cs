@@ -250,6 +250,18 @@ public sealed class TablePreprocessing
         return Dataset.ForRegression(inputs, values, InputSize, targets.Length);
     }
 
+    /// <summary>
+    /// The rows of another table with these columns (a test file) to evaluate on: all of them, less those with an empty
+    /// input or target cell when the model was trained with <see cref="MissingValues.Drop"/>.
+    /// </summary>
+    public int[] UsableRows(Table table)
+    {
+        var all = Enumerable.Range(0, table.RowCount);
+        if (Missing != MissingValues.Drop) return all.ToArray();
+        var columns = Features.Select(f => f.Name).Concat(Targets).Select(name => table[name]).ToArray();
+        return all.Where(row => !columns.Any(c => c.IsMissing(row))).ToArray();
+    }
+
     /// <summary>Fills <paramref name="inputs"/> (rows.Length × <see cref="InputSize"/>) with the preprocessed inputs of the rows.</summary>
     /// <exception cref="InvalidTableException">A feature column is missing or of the other kind, or a cell is empty and the model does not fill it.</exception>
     public void EncodeInputs(Table table, ReadOnlySpan<int> rows, Span<float> inputs)
