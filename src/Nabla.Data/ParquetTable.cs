@@ -77,7 +77,7 @@ internal static class ParquetTable
         var type = Nullable.GetUnderlyingType(field.ClrType) ?? field.ClrType;
         return type switch
         {
-            _ when type == typeof(string) => ReadText(group, field, builder, rows, first),
+            _ when type == typeof(string) || type == typeof(ReadOnlyMemory<char>) => ReadText(group, field, builder, rows, first),
             _ when type == typeof(float) => ReadNumbers<float>(path, group, field, builder, rows, first),
             _ when type == typeof(double) => ReadNumbers<double>(path, group, field, builder, rows, first),
             _ when type == typeof(int) => ReadNumbers<int>(path, group, field, builder, rows, first),

@@ -82,19 +82,26 @@ public static class TableReader
 }
 
 /// <summary>Cells of one column gathered while reading, its kind decided by its first non-empty cell.</summary>
-internal sealed class ColumnBuilder(string name, bool forceText)
+internal sealed class ColumnBuilder
 {
     private const int ChunkSize = 1 << 16;
     private readonly List<float[]> _numbers = [];
     private readonly List<int[]> _codes = [];
     private readonly Dictionary<string, int> _categories = new(StringComparer.Ordinal);
     private readonly List<string> _categoryList = [];
-    private Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
+    private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _lookup;
     private int _pendingEmpty;   // empty cells before the first value, when the kind is not known yet
     private int _count;
 
-    public string Name { get; } = name;
-    public ColumnKind? Kind { get; private set; } = forceText ? ColumnKind.Text : null;
+    public ColumnBuilder(string name, bool forceText)
+    {
+        Name = name;
+        Kind = forceText ? ColumnKind.Text : null;
+        _lookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
+    }
+
+    public string Name { get; }
+    public ColumnKind? Kind { get; private set; }
     /// <summary>The first value and where it was (for the message when a later cell is of the other kind).</summary>
     public (string Text, long Row) First { get; private set; }
 
@@ -128,7 +135,6 @@ internal sealed class ColumnBuilder(string name, bool forceText)
     {
         Kind = kind;
         First = (text.Length <= 60 ? text.ToString() : text[..57].ToString() + "...", row);
-        _lookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
         for (; _pendingEmpty > 0; _pendingEmpty--) AddEmpty();
     }
 
@@ -148,7 +154,6 @@ internal sealed class ColumnBuilder(string name, bool forceText)
     {
         if (Kind is null) Start(ColumnKind.Numeric, "", 0);
         if (Kind == ColumnKind.Numeric) return new NumericColumn(Name, Concat(_numbers));
-        if (_lookup.Dictionary is null) _lookup = _categories.GetAlternateLookup<ReadOnlySpan<char>>();
         return new TextColumn(Name, Concat(_codes), _categoryList);
     }
 
@@ -214,7 +219,7 @@ internal static class CsvTable
         using var stream = TableReader.Open(path);
         if (stream.Length == 0) throw new InvalidTableException(path, 0, 0, null, "the file is empty; a table needs a header line naming its columns");
         // Strict UTF-8: a wrong byte is an error, not a silent U+FFFD in a category name. The BOM, if any, is skipped.
-        using var text = new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: false, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
+        using var text = new StreamReader(stream, new UTF8Encoding(encoderShouldEmitUTF8Identifier: true, throwOnInvalidBytes: true), detectEncodingFromByteOrderMarks: false, bufferSize: 1 << 16);
         var guarded = new RecordLengthLimit(text, options.MaxRecordLength, separator);
         try
         {

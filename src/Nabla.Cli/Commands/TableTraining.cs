@@ -320,6 +320,12 @@ internal static class TableTraining
             return;
         }
         System.Console.WriteLine($"{what}: {m.Correct:N0} / {m.Total:N0} ({m.Accuracy:P2})");
+        WriteClasses(m, pre);
+    }
+
+    /// <summary>Per class: precision, recall and support, one line each.</summary>
+    internal static void WriteClasses(ConfusionMatrix m, TablePreprocessing pre)
+    {
         int width = Math.Max(5, pre.Classes.Max(c => Math.Min(c.Length, 30)));
         System.Console.WriteLine($"  {"class".PadRight(width)}  precision  recall  support");
         for (int c = 0; c < m.ClassCount; c++)
@@ -328,6 +334,25 @@ internal static class TableTraining
             System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"  {name.PadRight(width)}  {Percent(m.Precision(c)),9}  {Percent(m.Recall(c)),6}  {m.Support(c),7:N0}"));
         }
+    }
+
+    /// <summary>`nabla evaluate --model FILE --data TABLE`: the model's scores on every row of a table with its input and target columns.</summary>
+    public static int Evaluate(ParseResult parse, string modelPath, string tablePath)
+    {
+        var predictor = PredictCommand.LoadPredictor(modelPath);
+        var pre = predictor.Preprocessing;
+        var options = ReadOptions(parse, pre.Features.Where(f => f.Kind == ColumnKind.Text).Select(f => f.Name).ToArray());
+        var table = ReadTable(tablePath, "--data", options);
+        var data = pre.ToDataset(table, pre.UsableRows(table));
+        var scores = Scores(predictor.Network, data, pre);
+        if (parse.GetValue(CommandRunner.Json))
+            CommandRunner.WriteJson(new { command = "evaluate", model = modelPath, data = tablePath, task = pre.IsClassification ? "classification" : "regression", layers = predictor.Network.Sizes, test = TestJson(scores, pre) });
+        else
+        {
+            System.Console.WriteLine($"Model: {modelPath}: {predictor.Network}; {pre}");
+            WriteScores(scores, pre, $"On {tablePath}");
+        }
+        return ExitCodes.Success;
     }
 
     private static string Percent(double value) => double.IsNaN(value) ? "—" : value.ToString("P1", CultureInfo.InvariantCulture);
