@@ -138,14 +138,22 @@ internal sealed class ColumnBuilder
         for (; _pendingEmpty > 0; _pendingEmpty--) AddEmpty();
     }
 
-    private void Add(float value) => Append(_numbers, value);
-    private void Add(int code) => Append(_codes, code);
-
-    private void Append<T>(List<T[]> chunks, T value)
+    /// <summary>Appends a number to a numeric column: the reader's innermost step, kept to a store and an increment.</summary>
+    public void AddNumber(float value)
     {
-        int slot = _count % ChunkSize;
-        if (slot == 0) chunks.Add(GC.AllocateUninitializedArray<T>(ChunkSize));
-        chunks[^1][slot] = value;
+        int slot = _count & (ChunkSize - 1);
+        if (slot == 0) _numbers.Add(GC.AllocateUninitializedArray<float>(ChunkSize));
+        _numbers[^1][slot] = value;
+        _count++;
+    }
+
+    private void Add(float value) => AddNumber(value);
+
+    private void Add(int code)
+    {
+        int slot = _count & (ChunkSize - 1);
+        if (slot == 0) _codes.Add(GC.AllocateUninitializedArray<int>(ChunkSize));
+        _codes[^1][slot] = code;
         _count++;
     }
 
@@ -177,26 +185,25 @@ internal static class Cells
     /// Parses a number in invariant culture ("1", "-2.5", "3e-4"). Plain whole numbers of up to 7 digits, most cells of
     /// many tables (pixels, counts, codes), take a short path; others go through csFastFloat (Sep's parser).
     /// </summary>
-    public static bool TryParse(ReadOnlySpan<char> text, out float value)
+    public static bool TryParse(ReadOnlySpan<char> text, out float value) =>
+        TryParseWhole(text, out value)
+        || csFastFloat.FastFloatParser.TryParseFloat(text, out int consumed, out value, NumberStyles.Float, '.', 'e') && consumed == text.Length;
+
+    /// <summary>A plain whole number of 1 to 7 digits, optionally negative: exact in float32, and always finite.</summary>
+    public static bool TryParseWhole(ReadOnlySpan<char> text, out float value)
     {
         int start = text.Length > 0 && text[0] == '-' ? 1 : 0;
-        if (text.Length - start is > 0 and <= 7)
+        value = 0;
+        if (text.Length - start is <= 0 or > 7) return false;
+        int whole = 0;
+        for (int i = start; i < text.Length; i++)
         {
-            int whole = 0;
-            int i = start;
-            for (; i < text.Length; i++)
-            {
-                uint digit = (uint)(text[i] - '0');
-                if (digit > 9) break;
-                whole = whole * 10 + (int)digit;
-            }
-            if (i == text.Length)
-            {
-                value = start == 1 ? -whole : whole;
-                return true;
-            }
+            uint digit = (uint)(text[i] - '0');
+            if (digit > 9) return false;
+            whole = whole * 10 + (int)digit;
         }
-        return csFastFloat.FastFloatParser.TryParseFloat(text, out int consumed, out value, NumberStyles.Float, '.', 'e') && consumed == text.Length;
+        value = start == 1 ? -whole : whole;
+        return true;
     }
 
     /// <summary>Why a parsed number cannot be a cell (NaN, infinity, beyond float32), or null when it can.</summary>
@@ -243,12 +250,13 @@ internal static class CsvTable
         {
             Sep = new Sep(separator),
             HasHeader = false, // the header is read as a row, so that repeated or missing names get our messages
-            Unescape = true,
+            Unescape = false, // quoted cells are rare in numeric tables: unquoted here, only when they start with a quote
             DisableColCountCheck = true,
             CultureInfo = CultureInfo.InvariantCulture,
         }).From(text);
 
         ColumnBuilder?[]? builders = null; // null where a column is not kept
+        var scratch = new Scratch();
         string[] names = [];
         var lines = new List<long>();
         long row = 0;
@@ -278,8 +286,12 @@ internal static class CsvTable
             {
                 var builder = builders[c];
                 if (builder is null) continue;
-                var cell = record[c].Span.Trim(' ');
+                var cell = record[c].Span;
+                if (cell.Length > 0 && (cell[0] == ' ' || cell[^1] == ' ')) cell = cell.Trim(' ');
                 if (cell.IsEmpty) { builder.AddEmpty(); continue; }
+                if (cell[0] == '"') cell = Unquote(cell, scratch);
+                // The common case first: a plain whole number in a numeric column.
+                if (builder.Kind == ColumnKind.Numeric && Cells.TryParseWhole(cell, out float whole)) { builder.AddNumber(whole); continue; }
                 if (builder.Kind == ColumnKind.Text) { builder.AddText(cell, row); continue; }
                 if (Cells.TryParse(cell, out float value))
                 {
@@ -301,8 +313,35 @@ internal static class CsvTable
         return new Table(path, columns, [.. lines]);
     }
 
+    /// <summary>
+    /// RFC 4180: the cell's text between its quotes, each "" inside made one ". Sep has found where the cell ends (a
+    /// separator or newline inside quotes does not end it); text after the closing quote is kept as it is.
+    /// </summary>
+    private static ReadOnlySpan<char> Unquote(ReadOnlySpan<char> cell, Scratch buffer)
+    {
+        if (buffer.Chars.Length < cell.Length) buffer.Chars = new char[Math.Max(cell.Length, 2 * buffer.Chars.Length)];
+        var scratch = buffer.Chars;
+        int length = 0;
+        bool quoted = false;
+        for (int i = 0; i < cell.Length; i++)
+        {
+            char ch = cell[i];
+            if (ch != '"') scratch[length++] = ch;
+            else if (quoted && i + 1 < cell.Length && cell[i + 1] == '"') { scratch[length++] = '"'; i++; }
+            else quoted = !quoted;
+        }
+        return scratch.AsSpan(0, length).Trim(' ');
+    }
+
+    /// <summary>Room for an unquoted cell, grown as needed and reused.</summary>
+    private sealed class Scratch
+    {
+        public char[] Chars = [];
+    }
+
     private static string[] Header(string path, SepReader.Row record, TableReadOptions options)
     {
+        var scratch = new Scratch();
         if (record.ColCount > options.MaxColumns)
             throw new InvalidTableException(path, 0, 1, null, $"the header names {record.ColCount:N0} columns, more than the limit of {options.MaxColumns:N0} (TableReadOptions.MaxColumns)");
         var names = new string[record.ColCount];
@@ -310,6 +349,7 @@ internal static class CsvTable
         for (int c = 0; c < names.Length; c++)
         {
             var name = record[c].Span.Trim(' ');
+            if (name.Length > 0 && name[0] == '"') name = Unquote(name, scratch);
             // An unnamed column (pandas writes its index so) gets a name to be referred to by.
             names[c] = name.IsEmpty ? $"column{c + 1}" : name.ToString();
             if (!seen.TryAdd(names[c], c))
