@@ -155,6 +155,8 @@ internal static class TableTraining
             Eta = Given("--eta") ? s.Eta : 0.001,
             Batch = Given("--batch") ? s.Batch : 32,
             Epochs = Given("--epochs") ? s.Epochs : 200,
+            // A table's rows are few and short: gathering a batch costs less than handing it between threads.
+            LoadAhead = Given("--load-ahead") && s.LoadAhead,
         };
     }
 
