@@ -35,9 +35,17 @@ public sealed class NumericColumn : TableColumn
     public NumericColumn(string name, float[] values) : base(name)
     {
         ArgumentNullException.ThrowIfNull(values);
-        int bad = Array.FindIndex(values, float.IsInfinity);
+        int bad = FirstInfinity(values);
         if (bad >= 0) throw new NablaException($"column '{InvalidTableException.Shorten(name)}': value {bad} is {values[bad]}; cells must be finite (NaN marks a missing one)");
         Values = values;
+    }
+
+    // A plain loop: a delegate per cell (Array.FindIndex) took a fifth of the time of reading a 47-million-cell table.
+    private static int FirstInfinity(float[] values)
+    {
+        for (int i = 0; i < values.Length; i++)
+            if (float.IsInfinity(values[i])) return i;
+        return -1;
     }
 
     /// <summary>The cells; NaN where missing.</summary>
@@ -57,7 +65,9 @@ public sealed class TextColumn : TableColumn
     {
         ArgumentNullException.ThrowIfNull(codes);
         ArgumentNullException.ThrowIfNull(categories);
-        int bad = Array.FindIndex(codes, c => c < -1 || c >= categories.Count);
+        int bad = -1;
+        for (int i = 0; i < codes.Length && bad < 0; i++)
+            if (codes[i] < -1 || codes[i] >= categories.Count) bad = i;
         if (bad >= 0) throw new NablaException($"column '{InvalidTableException.Shorten(name)}': cell {bad} has code {codes[bad]}, but there are {categories.Count} categories");
         Codes = codes;
         Categories = categories;
