@@ -3,15 +3,18 @@
 For each table and seed: scikit-learn's train_test_split (80/20, stratified for classes, random_state=seed) is written to two
 CSV files; scikit-learn standardises (StandardScaler on the training rows) and fits MLP(hidden) for --epochs iterations
 (its own tolerance may stop it sooner: n_iter_ is reported); nabla trains on the very same files with the same hidden
-layers and epochs (`nabla train --data train.csv --test test.csv`, its preprocessing learnt on the training rows too).
+layers (`nabla train --data train.csv --test test.csv`, its preprocessing learnt on the training rows too; --epochs for
+nabla, --sklearn-max-iter for scikit-learn, 1,000 by default as in shared/peers/sklearn_anchor.py: its tolerance stops it
+when the loss stops improving, and n_iter_ says when).
 Both report test accuracy (R² for regression). The runs alternate, nabla then scikit-learn, table after table.
 
 --fashion DIR: also Fashion-MNIST as a table (DIR/train.csv, DIR/test.csv from bench/tables/fashion_mnist_csv.py): seconds
 per training epoch of both with the same layers and mini-batch (Adam, ReLU), nabla's peak RSS (/usr/bin/time -v) and
 its CSV reading speed.
 
-  bench/peers/sklearn_tables.py --nabla CMD [--seeds 5] [--epochs 200] [--hidden 100] [--tables digits,breast_cancer,...]
-                                [--fashion DIR --fashion-epochs 3 --fashion-batch 200] [--nabla-args "..."]
+  bench/peers/sklearn_tables.py --nabla CMD [--seeds 5] [--epochs 200] [--sklearn-max-iter 1000] [--hidden 100]
+                                [--tables digits,breast_cancer,...] [--nabla-args "..."] [--table-args "diabetes=--lambda 10"]
+                                [--fashion DIR --fashion-epochs 3 --fashion-batch 200 --rounds 2] [--no-tables]
 """
 import argparse, csv, json, os, re, shlex, subprocess, sys, tempfile, time, warnings
 import numpy as np
@@ -52,6 +55,7 @@ def tables(a, nabla):
     print(f"| table | seed | split (train/test) | scikit-learn MLP({a.hidden}) | iterations | fit s | nabla | nabla train s |")
     print("|---|---|---|---|---|---|---|---|")
     summary = {}
+    per_table = dict(item.split("=", 1) for item in a.table_args.split(";") if item)
     for name in a.tables.split(","):
         target, classes = TABLES[name]
         header, body, x, y = read_csv(os.path.join(ROOT, "data", "tables", name + ".csv"), target)
@@ -62,12 +66,13 @@ def tables(a, nabla):
                 write_csv(os.path.join(d, "train.csv"), header, [body[i] for i in train])
                 write_csv(os.path.join(d, "test.csv"), header, [body[i] for i in test])
                 result, _ = run_nabla(nabla, ["train", "--data", os.path.join(d, "train.csv"), "--test", os.path.join(d, "test.csv"),
-                                              "--target", target, "--hidden", a.hidden, "--epochs", str(a.epochs), "--seed", str(seed + 1)] + shlex.split(a.nabla_args))
+                                              "--target", target, "--hidden", a.hidden, "--epochs", str(a.epochs), "--seed", str(seed + 1)]
+                                              + shlex.split(a.nabla_args) + shlex.split(per_table.get(name, "")))
             ours = result["test"]["accuracy"] if classes else result["test"]["r2"]
             sc = StandardScaler().fit(x[train])
             ytr = [y[i] for i in train] if classes else np.array([float(y[i]) for i in train])
             yte = [y[i] for i in test] if classes else np.array([float(y[i]) for i in test])
-            model = (MLPClassifier if classes else MLPRegressor)(hidden_layer_sizes=tuple(int(h) for h in a.hidden.split(",")), max_iter=a.epochs, random_state=seed)
+            model = (MLPClassifier if classes else MLPRegressor)(hidden_layer_sizes=tuple(int(h) for h in a.hidden.split(",")), max_iter=a.sklearn_max_iter, random_state=seed)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
@@ -130,7 +135,9 @@ if __name__ == "__main__":
     p.add_argument("--epochs", type=int, default=200)
     p.add_argument("--hidden", default="100")
     p.add_argument("--tables", default="digits,breast_cancer,wine,iris,diabetes")
-    p.add_argument("--nabla-args", default="", help="more `nabla train` options, e.g. '--lambda 1'")
+    p.add_argument("--nabla-args", default="", help="more `nabla train` options for every table, e.g. '--lambda 1'")
+    p.add_argument("--table-args", default="diabetes=--lambda 10", help="more options for one table: 'name=options;name=options'")
+    p.add_argument("--sklearn-max-iter", type=int, default=1000)
     p.add_argument("--fashion", help="folder with Fashion-MNIST's train.csv and test.csv")
     p.add_argument("--fashion-epochs", type=int, default=3)
     p.add_argument("--fashion-batch", type=int, default=200)

@@ -65,12 +65,12 @@ static class Targets
             Nabla.Data.Idx.ReadImages(Scratch);
     }
 
-    private static readonly TableReadOptions CsvLimits = new() { MaxRecordLength = 1 << 16, MaxColumns = 1000 };
-
     public static void Csv(byte[] input)
     {
         File.WriteAllBytes(Scratch, input);
-        var table = TableReader.Read(Scratch, CsvLimits);
+        // Made here, not in a static field: instrumented code that runs before Fuzzer.Run starts writes to a coverage map
+        // that does not exist yet (an access violation in Targets' static constructor).
+        var table = TableReader.Read(Scratch, new TableReadOptions { MaxRecordLength = 1 << 16, MaxColumns = 1000 });
         var rows = TablePreprocessing.Rows(table, new TableSettings { Targets = [table.Columns[^1].Name], Missing = MissingValues.Mean });
         var parts = rows.Split([0.5, 0.5], seed: 1);
         if (parts[0].Length == 0) return;

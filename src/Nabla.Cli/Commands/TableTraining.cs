@@ -9,7 +9,7 @@ namespace Nabla.Cli.Commands;
 /// `nabla train --data FILE.csv|.tsv|.parquet --target COLUMN`: a network learns a table. The preprocessing (standardised
 /// numbers, one-hot text, the classes or the targets' scale) is learnt on the training rows and saved in the model file, and
 /// the defaults are the practitioner's recipe for tables (ReLU, softmax and log-likelihood for classes, identity and quadratic
-/// cost for values, Adam η = 0.001, m = 32, one hidden layer of 100: scikit-learn's MLP).
+/// cost for values, Adam η = 0.001, m = 32, L2 with λ = 1, one hidden layer of 100: scikit-learn's MLP).
 /// </summary>
 internal static class TableTraining
 {
@@ -79,39 +79,52 @@ internal static class TableTraining
         var fractions = ParseSplit(parse.GetValue(Split), testPath is not null);
         var readOptions = ReadOptions(parse, Names(parse, TextColumns));
 
-        var table = ReadTable(path, "--data", readOptions);
         try
         {
-            var rows = TablePreprocessing.Rows(table, settings);
-            var parts = fractions.Count == 1 ? [rows.Indices] : rows.Split(fractions, seed);
-            var preprocessing = TablePreprocessing.Fit(rows, parts[0]);
-            var training = preprocessing.ToDataset(table, parts[0]);
-            Dataset? validation = null;
-            Dataset test;
-            string testDescription;
-            if (testPath is not null)
+            // The table is read and let go inside FromTable: a frame that held it (even in a local set to null) kept it
+            // alive through the collection below, which is there to drop it before a --test file is read.
+            var (preprocessing, training, validation, test, description) = FromTable(path, settings, fractions, testPath is null, readOptions, seed);
+            if (test is null)
             {
-                if (parts.Length == 2) validation = preprocessing.ToDataset(table, parts[1]);
-                var testTable = ReadTable(testPath, "--test", readOptions);
+                ReleaseGarbage();
+                var testTable = ReadTable(testPath!, "--test", readOptions);
                 test = preprocessing.ToDataset(testTable, preprocessing.UsableRows(testTable));
-                testDescription = $"{test.Count:N0} test rows from {testPath}";
+                description += $"{test.Count:N0} test rows from {testPath}";
             }
-            else
-            {
-                if (parts.Length == 3) validation = preprocessing.ToDataset(table, parts[1]);
-                test = preprocessing.ToDataset(table, parts[^1]);
-                testDescription = $"{test.Count:N0} test";
-            }
-            string split = testPath is null || fractions.Count > 1 ? $"split {string.Join("/", fractions.Select(f => f.ToString(CultureInfo.InvariantCulture)))}{(rows.Task == TableTask.Classification ? " by class" : "")}, seed {seed}: " : "";
-            string description = $"{path}: {table.RowCount:N0} rows × {table.Columns.Count} columns" +
-                                 (rows.Indices.Length < table.RowCount ? $" ({table.RowCount - rows.Indices.Length:N0} rows with empty cells left out)" : "") +
-                                 $"; {split}{training.Count:N0} training, {(validation is null ? "" : $"{validation.Count:N0} validation, ")}{testDescription}\n" +
-                                 $"Preprocessing (learnt on the training rows): {preprocessing}";
-            return new TableData(preprocessing, training, validation, test, description);
+            else description += $"{test.Count:N0} test";
+            return new TableData(preprocessing, training, validation, test, description + $"\nPreprocessing (learnt on the training rows): {preprocessing}");
         }
         catch (InvalidFileException) { throw; }
         catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidArguments); }
     }
+
+    /// <summary>
+    /// Reads the table, splits it, learns the preprocessing and makes the datasets: training, validation (when the split
+    /// has one) and test (when the split has one, i.e. without a --test file); and the description so far.
+    /// </summary>
+    private static (TablePreprocessing, Dataset, Dataset?, Dataset?, string) FromTable(string path, TableSettings settings, IReadOnlyList<double> fractions,
+        bool testInSplit, TableReadOptions readOptions, int seed)
+    {
+        // Memory: the table's numbers are about the size of the training inputs made from them, so the peak is the table
+        // plus the datasets. The reader's chunks are collected (and their memory given back) before the datasets are made.
+        var table = ReadTable(path, "--data", readOptions);
+        ReleaseGarbage();
+        var rows = TablePreprocessing.Rows(table, settings);
+        var parts = fractions.Count == 1 ? [rows.Indices] : rows.Split(fractions, seed);
+        var preprocessing = TablePreprocessing.Fit(rows, parts[0]);
+        var training = preprocessing.ToDataset(table, parts[0]);
+        Dataset? validation = parts.Length == (testInSplit ? 3 : 2) ? preprocessing.ToDataset(table, parts[1]) : null;
+        Dataset? test = testInSplit ? preprocessing.ToDataset(table, parts[^1]) : null;
+        string split = !testInSplit && fractions.Count == 1 ? ""
+            : $"split {string.Join("/", fractions.Select(f => f.ToString(CultureInfo.InvariantCulture)))}{(rows.Task == TableTask.Classification ? " by class" : "")}, seed {seed}: ";
+        string description = $"{path}: {table.RowCount:N0} rows × {table.Columns.Count} columns" +
+                             (rows.Indices.Length < table.RowCount ? $" ({table.RowCount - rows.Indices.Length:N0} rows with empty cells left out)" : "") +
+                             $"; {split}{training.Count:N0} training, {(validation is null ? "" : $"{validation.Count:N0} validation, ")}";
+        return (preprocessing, training, validation, test, description);
+    }
+
+    /// <summary>A full, compacting collection that also returns the freed memory to the system: Fashion-MNIST as a CSV table trained in 618 MB peak RSS without it.</summary>
+    private static void ReleaseGarbage() => GC.Collect(2, GCCollectionMode.Aggressive, blocking: true, compacting: true);
 
     private static IReadOnlyList<double> ParseSplit(string? text, bool hasTestFile)
     {
@@ -155,6 +168,8 @@ internal static class TableTraining
             Eta = Given("--eta") ? s.Eta : 0.001,
             Batch = Given("--batch") ? s.Batch : 32,
             Epochs = Given("--epochs") ? s.Epochs : 200,
+            // scikit-learn's MLP has an L2 penalty by default too (alpha = 1e-4); λ = 1 (λ/n per weight) is its like here.
+            Regularization = Given("--lambda") ? s.Regularization : Regularization.L2(1.0),
             // A table's rows are few and short: gathering a batch costs less than handing it between threads.
             LoadAhead = Given("--load-ahead") && s.LoadAhead,
         };
