@@ -40,10 +40,15 @@ public sealed class NumericColumn : TableColumn
         Values = values;
     }
 
-    // A plain loop: a delegate per cell (Array.FindIndex) took a fifth of the time of reading a 47-million-cell table.
+    // Vectors of |x| against +∞ (NaN, a missing cell, compares false): a delegate per cell (Array.FindIndex) took a fifth
+    // of the time of reading a 47-million-cell table.
     private static int FirstInfinity(float[] values)
     {
-        for (int i = 0; i < values.Length; i++)
+        var infinity = new System.Numerics.Vector<float>(float.PositiveInfinity);
+        int i = 0;
+        for (; i <= values.Length - System.Numerics.Vector<float>.Count; i += System.Numerics.Vector<float>.Count)
+            if (System.Numerics.Vector.EqualsAny(System.Numerics.Vector.Abs(new System.Numerics.Vector<float>(values, i)), infinity)) break;
+        for (; i < values.Length; i++)
             if (float.IsInfinity(values[i])) return i;
         return -1;
     }
