@@ -43,6 +43,7 @@ public sealed class FeatureEncoding
     internal FeatureEncoding(string name, ColumnKind kind, double mean, double standardDeviation, string[] categories, double[] frequencies, int offset)
     {
         (Name, Kind, Mean, StandardDeviation, Categories, Frequencies, Offset) = (name, kind, mean, standardDeviation, categories, frequencies, offset);
+        _inverseDeviation = 1 / standardDeviation;
         _lookup = new Dictionary<string, int>(categories.Length, StringComparer.Ordinal);
         for (int i = 0; i < categories.Length; i++) _lookup.TryAdd(categories[i], i);
         _spanLookup = _lookup.GetAlternateLookup<ReadOnlySpan<char>>();
@@ -50,6 +51,7 @@ public sealed class FeatureEncoding
 
     private readonly Dictionary<string, int> _lookup;
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanLookup;
+    private readonly double _inverseDeviation;
 
     public string Name { get; }
     public ColumnKind Kind { get; }
@@ -71,8 +73,8 @@ public sealed class FeatureEncoding
     /// <summary>As <see cref="CategoryIndex(string)"/>, for text that is not (yet) a string.</summary>
     public int CategoryIndex(ReadOnlySpan<char> category) => _spanLookup.TryGetValue(category, out int i) ? i : -1;
 
-    /// <summary>Standardises one number: (x − mean) / standard deviation, computed in double and rounded once.</summary>
-    public float Standardize(float x) => (float)((x - Mean) / StandardDeviation);
+    /// <summary>Standardises one number: (x − mean) / standard deviation, computed in double (times 1 / deviation) and rounded once.</summary>
+    public float Standardize(float x) => (float)((x - Mean) * _inverseDeviation);
 }
 
 /// <summary>
@@ -268,8 +270,9 @@ public sealed class TablePreprocessing
     {
         if (inputs.Length != rows.Length * InputSize) throw new ArgumentException($"{rows.Length} rows need {rows.Length * InputSize} inputs, not {inputs.Length}", nameof(inputs));
         var columns = InputColumns(table);
-        // Row blocks keep the rows being written in cache while each column is read in turn.
-        const int Block = 256;
+        // Row blocks keep the rows being written in cache while each column is read in turn: 32 rows of 784 inputs are
+        // 100 KB (256 rows, 800 KB, spilled out of L2 and took twice as long).
+        const int Block = 32;
         for (int start = 0; start < rows.Length; start += Block)
         {
             int end = Math.Min(rows.Length, start + Block);

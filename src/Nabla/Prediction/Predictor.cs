@@ -131,6 +131,8 @@ public sealed class Predictor
         int n = table.RowCount;
         var outputs = GC.AllocateUninitializedArray<float>(checked(n * OutputSize));
         var classes = IsClassification ? new int[n] : null;
+        // On this thread alone: two compute threads took 1.1-1.3 s instead of 0.4 s for 60,000 rows of [784,100,10] on the
+        // busy shared machine (their workers wait for each other), and one thread is already well past a million rows a minute.
         var batch = new MiniBatch<float>(Network, Math.Max(1, Math.Min(BatchSize, n)));
         var rows = new int[batch.Capacity];
         for (int start = 0; start < n; start += batch.Capacity)
