@@ -51,10 +51,10 @@ internal static class TestFiles
         return result.ToArray();
     }
 
-    public static byte[] Gzip(byte[] bytes)
+    public static byte[] Gzip(byte[] bytes, CompressionLevel level = CompressionLevel.Fastest)
     {
         using var result = new MemoryStream();
-        using (var gz = new GZipStream(result, CompressionLevel.Fastest))
+        using (var gz = new GZipStream(result, level))
             gz.Write(bytes);
         return result.ToArray();
     }

@@ -14,7 +14,10 @@ internal static class BenchCommand
     private const int SyntheticCount = 50_000;
 
     private sealed record Settings(int[] Layers, int Batch, int Epochs, int Threads, double Eta, int Seed, string? Data,
-        string Precision, double PeakGflops, bool Breakdown, bool Json, bool LoadAhead);
+        string Precision, double PeakGflops, bool Breakdown, bool Json, bool LoadAhead)
+    {
+        public IdxLimits? IdxLimits { get; init; }
+    }
 
     public static Command Create()
     {
@@ -26,13 +29,14 @@ internal static class BenchCommand
         var eta = new Option<double>("--eta") { Description = "Learning rate η", DefaultValueFactory = _ => 3.0 };
         var seed = CommonOptions.Seed();
         var data = CommonOptions.Data();
+        var maxIdxSize = CommonOptions.MaxIdxSize();
         var precision = new Option<string>("--precision") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
         var peak = new Option<double>("--peak-gflops") { Description = "The machine's arithmetic limit in float32 GFLOP/s, all cores (default: 2 Zen 3 cores × 2 FMA × 8 lanes × 2 × 2.445 GHz)", DefaultValueFactory = _ => 156.5 };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also time each phase of a step (load, feedforward, backpropagate, update) in an extra epoch" };
 
         var command = new Command("bench", "Time SGD training epochs and compare with the machine's arithmetic limit")
         {
-            layers, batch, epochs, threads, loadAhead, eta, seed, data, precision, peak, breakdown, TableBench.Read,
+            layers, batch, epochs, threads, loadAhead, eta, seed, data, maxIdxSize, precision, peak, breakdown, TableBench.Read,
         };
         command.SetAction(parse =>
         {
@@ -40,7 +44,7 @@ internal static class BenchCommand
             var s = new Settings(CommonOptions.ParseLayers(parse.GetValue(layers)!), parse.GetValue(batch), parse.GetValue(epochs),
                 parse.GetValue(threads), parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data),
                 parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json),
-                parse.GetValue(loadAhead));
+                parse.GetValue(loadAhead)) { IdxLimits = parse.GetValue(maxIdxSize) };
             return s.Precision switch
             {
                 "float32" or "float" or "single" => Run<float>(s),
@@ -167,14 +171,14 @@ internal static class BenchCommand
     {
         if (s.Data is not null)
         {
-            var data = CommonOptions.LocateData(s.Data);
+            var data = CommonOptions.LocateData(s.Data, s.IdxLimits);
             return (data.Training, data.Description + ", training split", false);
         }
         if (Directory.Exists(DataSource.SystemDirectory))
         {
             try
             {
-                var data = DataSource.Locate(null);
+                var data = DataSource.Locate(null, s.IdxLimits);
                 if (!data.IsBundledSample && data.Training.Count >= SyntheticCount)
                     return (data.Training, data.Description + ", training split", false);
             }

@@ -8,6 +8,44 @@ internal static class CommonOptions
 {
     public static Option<string?> Data() => new("--data") { Description = "Folder with the four MNIST-format IDX files (raw or .gz), or a table: FILE.csv, .tsv or .parquet (with --target). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
 
+    /// <summary>
+    /// --max-idx-size: the most data bytes one IDX file may claim, decompressed (IdxLimits.MaxBytes), so that a damaged
+    /// or hostile header, or a small gzip that truly inflates to gigabytes, cannot make nabla allocate more. Null when
+    /// not given: the library's default.
+    /// </summary>
+    public static Option<IdxLimits?> MaxIdxSize() => new("--max-idx-size")
+    {
+        Description = $"Largest IDX file to read, decompressed, in bytes or with K, M, G (powers of 1024): what a damaged or hostile header may make nabla allocate (default 1G; at most {Array.MaxLength:N0} bytes)",
+        HelpName = "SIZE",
+        CustomParser = result =>
+        {
+            string text = result.Tokens.Count == 1 ? result.Tokens[0].Value : "";
+            if (ParseSize(text) is long bytes && bytes >= 1 && bytes <= Array.MaxLength)
+                return new IdxLimits { MaxBytes = bytes };
+            result.AddError($"--max-idx-size: '{text}' is not a size from 1 to {Array.MaxLength:N0} bytes, such as 1G, 512M or 800000000");
+            return null;
+        },
+    };
+
+    /// <summary>Bytes in "800000000", "512K", "512M", "1G" (also KiB, MiB, GiB; K = 1024); null when it is not such a size.</summary>
+    internal static long? ParseSize(string text)
+    {
+        text = text.Trim();
+        int end = text.Length;
+        while (end > 0 && char.IsAsciiLetter(text[end - 1])) end--;
+        long unit = text[end..].ToUpperInvariant() switch
+        {
+            "" or "B" => 1,
+            "K" or "KIB" => 1L << 10,
+            "M" or "MIB" => 1L << 20,
+            "G" or "GIB" => 1L << 30,
+            _ => 0,
+        };
+        if (unit == 0 || !long.TryParse(text.AsSpan(0, end), NumberStyles.None, CultureInfo.InvariantCulture, out long count))
+            return null;
+        return count <= long.MaxValue / unit ? count * unit : null;
+    }
+
     public static Option<string> Layers(string defaultValue = "784,30,10") =>
         new("--layers") { Description = "Neurons per layer, input first, e.g. 784,30,10", DefaultValueFactory = _ => defaultValue };
 
@@ -51,10 +89,14 @@ internal static class CommonOptions
         catch (NablaException e) { throw new CliException($"--cost: {e.Message}", ExitCodes.InvalidArguments); }
     }
 
-    /// <summary>Finds the data, turning a failure into an input error.</summary>
-    public static MnistData LocateData(string? directory)
+    /// <summary>Finds the data, turning a failure into an input error; a file over the size limit says how to raise it.</summary>
+    public static MnistData LocateData(string? directory, IdxLimits? limits = null)
     {
-        try { return DataSource.Locate(directory); }
+        try { return DataSource.Locate(directory, limits); }
+        catch (InvalidFileException e) when (e.Message.EndsWith(" bytes", StringComparison.Ordinal) && e.Message.Contains("more than the limit of", StringComparison.Ordinal))
+        {
+            throw new CliException($"{e.Message}; --max-idx-size raises the limit", ExitCodes.InvalidInput);
+        }
         catch (InvalidFileException) { throw; }
         catch (NablaException e) { throw new CliException(e.Message, ExitCodes.InvalidInput); }
     }

@@ -15,6 +15,7 @@ internal sealed class DiagnosticInputs
     public Option<string?> Cost { get; } = new("--cost") { Description = "quadratic or cross-entropy (default: the model's cost, else quadratic)" };
     public Option<int> Seed { get; } = CommonOptions.Seed();
     public Option<string?> Data { get; } = CommonOptions.Data();
+    public Option<IdxLimits?> MaxIdxSize { get; } = CommonOptions.MaxIdxSize();
     public Option<int?> Example { get; } = new("--example") { Description = "Which test example to use (default: one drawn from --seed)" };
     public Option<bool> Synthetic { get; } = new("--synthetic") { Description = "Use a random input and target instead of an example from the data" };
 
@@ -22,7 +23,7 @@ internal sealed class DiagnosticInputs
 
     public void AddTo(Command command)
     {
-        foreach (var option in new Option[] { Model, Layers, Activation, Cost, Seed, Data, Example, Synthetic }) command.Options.Add(option);
+        foreach (var option in new Option[] { Model, Layers, Activation, Cost, Seed, Data, MaxIdxSize, Example, Synthetic }) command.Options.Add(option);
     }
 
     /// <summary>The network in float64, its cost, and a line describing it.</summary>
@@ -51,7 +52,7 @@ internal sealed class DiagnosticInputs
         int nIn = network.Sizes[0], nOut = network.Sizes[^1];
         if (!parse.GetValue(Synthetic) && (nIn == 784 || parse.GetValue(Data) is not null))
         {
-            var data = CommonOptions.LocateData(parse.GetValue(Data));
+            var data = CommonOptions.LocateData(parse.GetValue(Data), parse.GetValue(MaxIdxSize));
             var test = data.Test;
             if (test.IsClassification && test.InputSize == nIn && test.ClassCount <= nOut)
             {

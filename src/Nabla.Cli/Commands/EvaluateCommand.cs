@@ -9,16 +9,17 @@ internal static class EvaluateCommand
     {
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
         var data = CommonOptions.Data();
+        var maxIdxSize = CommonOptions.MaxIdxSize();
         var cost = new Option<string?>("--cost") { Description = "Cost to report (default: the one the model was trained with)" };
         var activation = new Option<string?>("--activation") { Description = "Read --model as a PyTorch nn.Sequential state dict (keys 0.weight, 0.bias, 2.weight, …) with these activations, one per Linear layer, e.g. relu,softmax" };
-        var command = new Command("evaluate", "Accuracy, cost and per-class precision/recall of a saved network on the test set, or its scores on a table (--data FILE.csv)") { model, data, cost, activation, TableTraining.TextColumns, TableTraining.MaxRecordLength };
+        var command = new Command("evaluate", "Accuracy, cost and per-class precision/recall of a saved network on the test set, or its scores on a table (--data FILE.csv)") { model, data, cost, activation, maxIdxSize, TableTraining.TextColumns, TableTraining.MaxRecordLength };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
             if (parse.GetValue(data) is string table && TableReader.IsTable(table)) return TableTraining.Evaluate(parse, path, table);
             var loaded = CommonOptions.LoadModel(path, parse.GetValue(activation));
             var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
-            var mnist = CommonOptions.LocateData(parse.GetValue(data));
+            var mnist = CommonOptions.LocateData(parse.GetValue(data), parse.GetValue(maxIdxSize));
             CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
             var e = Sgd<float>.Evaluate(loaded.Network, c, mnist.Test);
             var confusion = ConfusionMatrix.Of(loaded.Network, mnist.Test);

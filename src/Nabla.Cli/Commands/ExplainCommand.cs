@@ -115,19 +115,20 @@ internal static class ExplainCommand
     {
         var model = new Option<string>("--model") { Description = "A model file written by `nabla train --out`", Required = true };
         var data = CommonOptions.Data();
+        var maxIdxSize = CommonOptions.MaxIdxSize();
         var cost = new Option<string?>("--cost") { Description = "Cost whose gradient is measured (default: the model's)" };
         var derivativeThreshold = new Option<double>("--derivative-threshold") { Description = "A neuron is saturated when σ'(z) is below this", DefaultValueFactory = _ => new SaturationOptions().DerivativeThreshold };
         var activationThreshold = new Option<double>("--activation-threshold") { Description = "An input is ≈ 0 when |a| is below this", DefaultValueFactory = _ => new SaturationOptions().ActivationThreshold };
         var command = new Command("saturation", "Per layer: how many neurons are saturated (σ' ≈ 0) or silent (a ≈ 0), mean |δ|, and gradient norms, on the test data")
         {
-            model, data, cost, derivativeThreshold, activationThreshold,
+            model, data, maxIdxSize, cost, derivativeThreshold, activationThreshold,
         };
         command.SetAction(parse =>
         {
             string path = parse.GetValue(model)!;
             var loaded = CommonOptions.LoadModel(path);
             var c = parse.GetValue(cost) is string name ? CommonOptions.ParseCost(name) : loaded.Cost ?? Cost.Quadratic;
-            var mnist = CommonOptions.LocateData(parse.GetValue(data));
+            var mnist = CommonOptions.LocateData(parse.GetValue(data), parse.GetValue(maxIdxSize));
             CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
             double dt = parse.GetValue(derivativeThreshold), at = parse.GetValue(activationThreshold);
             if (!(dt >= 0) || !(at >= 0)) throw new CliException("--derivative-threshold and --activation-threshold must be 0 or more", ExitCodes.InvalidArguments);
@@ -157,9 +158,10 @@ internal static class ExplainCommand
         var layers = CommonOptions.Layers();
         var seed = CommonOptions.Seed();
         var data = CommonOptions.Data();
+        var maxIdxSize = CommonOptions.MaxIdxSize();
         var command = new Command("slowdown", "Train sigmoid + quadratic and sigmoid + cross-entropy from the same saturated start (N(0,1) weights) and track each layer's ‖∂C/∂w‖")
         {
-            plot, epochs, trainSize, eta, layers, seed, data,
+            plot, epochs, trainSize, eta, layers, seed, data, maxIdxSize,
         };
         command.SetAction(parse =>
         {
@@ -170,7 +172,7 @@ internal static class ExplainCommand
             if (size < 1) throw new CliException($"--train-size: must be at least 1, got {size}", ExitCodes.InvalidArguments);
             if (!(learningRate > 0) || !double.IsFinite(learningRate)) throw new CliException($"--eta: must be a positive number, got {learningRate}", ExitCodes.InvalidArguments);
             var sizes = CommonOptions.ParseLayers(parse.GetValue(layers)!);
-            var mnist = CommonOptions.LocateData(parse.GetValue(data));
+            var mnist = CommonOptions.LocateData(parse.GetValue(data), parse.GetValue(maxIdxSize));
             CommonOptions.CheckShapeAgainstData(sizes, mnist.Training, "--layers");
             var training = size < mnist.Training.Count ? mnist.Training.Slice(0, size) : mnist.Training;
             int s = parse.GetValue(seed);

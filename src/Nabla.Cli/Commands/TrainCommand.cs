@@ -17,6 +17,7 @@ internal static class TrainCommand
         public bool LoadAhead { get; init; } = true;
         public bool Diagnostics { get; init; }
         public string? Plot { get; init; }
+        public IdxLimits? IdxLimits { get; init; }
         public Regularization Regularization { get; init; }
         public double Dropout { get; init; }
         public string Optimizer { get; init; } = "sgd";
@@ -35,7 +36,7 @@ internal static class TrainCommand
     }
 
     // Options that say where to write or how to print, not what to train: a resumed run takes them from its own command line.
-    private static readonly HashSet<string> NotSaved = ["--resume", "--checkpoint", "--out", "--json", "--verbose", "--data"];
+    private static readonly HashSet<string> NotSaved = ["--resume", "--checkpoint", "--out", "--json", "--verbose", "--data", "--max-idx-size"];
 
     public static Command Create()
     {
@@ -48,6 +49,7 @@ internal static class TrainCommand
         var init = new Option<string>("--init") { Description = "standard-normal: N(0,1) as in the book; scaled-normal: weights N(0,1/n_in)", DefaultValueFactory = _ => "standard-normal" };
         var seed = CommonOptions.Seed();
         var data = CommonOptions.Data();
+        var maxIdxSize = CommonOptions.MaxIdxSize();
         var output = new Option<string?>("--out") { Description = "Save the trained network here (safetensors layout)" };
         var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set; the test set is then used once, at the end" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
@@ -74,7 +76,7 @@ internal static class TrainCommand
 
         var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's accuracy and cost")
         {
-            layers, epochs, batch, eta, cost, activation, init, seed, data, output, validation, trainSize, precision,
+            layers, epochs, batch, eta, cost, activation, init, seed, data, maxIdxSize, output, validation, trainSize, precision,
             lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
             earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot,
         };
@@ -117,6 +119,7 @@ internal static class TrainCommand
                 LoadAhead = source.GetValue(loadAhead),
                 Diagnostics = source.GetValue(diagnostics),
                 Plot = source.GetValue(plot),
+                IdxLimits = parse.GetValue(maxIdxSize),
             };
             if (TableTraining.Applies(parse)) return TableTraining.Run(settings, parse);
             return settings.Precision switch
@@ -209,7 +212,7 @@ internal static class TrainCommand
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
         if (s.Out is not null) CheckWritable(s.Out);
 
-        var data = CommonOptions.LocateData(s.Data);
+        var data = CommonOptions.LocateData(s.Data, s.IdxLimits);
         CommonOptions.CheckShapeAgainstData(s.Layers, data.Training, "--layers");
         var training = s.TrainSize is int n && n < data.Training.Count ? data.Training.Slice(0, n) : data.Training;
         var evaluation = s.Validation ? data.Validation : data.Test;

@@ -17,6 +17,24 @@ internal static class PlotFile
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory)) throw new CliException($"{option}: the folder {directory} does not exist", ExitCodes.InvalidArguments);
         if (Directory.Exists(path)) throw new CliException($"{option}: {path} is a folder; give a file name such as plot.png", ExitCodes.InvalidArguments);
+        CheckRenderer(option);
+    }
+
+    /// <summary>
+    /// The plots are drawn by SkiaSharp's native library, which each platform's tool package carries; the managed-only
+    /// fallback package, for platforms SkiaSharp has no build for, does not. Said before the work, in one line.
+    /// </summary>
+    private static void CheckRenderer(string option)
+    {
+        try { new SkiaSharp.SKBitmap(1, 1).Dispose(); }
+        catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
+        {
+            // The loader's message lists every path it tried, on many lines: its first sentence is the one that matters.
+            string reason = e.GetBaseException().Message.Split(". ", 2)[0].Split('\n', 2)[0].TrimEnd('.');
+            throw new CliException($"{option}: plots are drawn by SkiaSharp's native library, which cannot be loaded on " +
+                $"{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier} ({reason}); Nabla.Cli's package for this platform " +
+                "carries it, its managed-only fallback does not", ExitCodes.OutputFailed);
+        }
     }
 
     public static void Save(Plot plot, string path, int width = Width, int height = Height)

@@ -35,12 +35,14 @@ public static class DataSource
     /// when it holds all four files; otherwise from the sample bundled with Nabla. Validation is the last sixth of
     /// the training file (60,000 → 50,000 + 10,000, as in the book).
     /// </summary>
+    /// <param name="dataDirectory">The folder to read, or null to search.</param>
+    /// <param name="limits">Caps on what each IDX header may claim (<see cref="IdxLimits.Default"/> when null).</param>
     /// <exception cref="NablaException">The directory lacks files (they are named), or no data is found at all.</exception>
-    /// <exception cref="InvalidFileException">A file is damaged.</exception>
-    public static MnistData Locate(string? dataDirectory) => Locate(dataDirectory, SystemDirectory);
+    /// <exception cref="InvalidFileException">A file is damaged or over the limits.</exception>
+    public static MnistData Locate(string? dataDirectory, IdxLimits? limits = null) => Locate(dataDirectory, SystemDirectory, limits);
 
-    /// <summary>As <see cref="Locate(string?)"/>, with the system directory replaceable so tests can skip it.</summary>
-    internal static MnistData Locate(string? dataDirectory, string systemDirectory)
+    /// <summary>As <see cref="Locate(string?, IdxLimits?)"/>, with the system directory replaceable so tests can skip it.</summary>
+    internal static MnistData Locate(string? dataDirectory, string systemDirectory, IdxLimits? limits = null)
     {
         if (dataDirectory is not null)
         {
@@ -50,18 +52,18 @@ public static class DataSource
             if (files is null)
                 throw new NablaException(
                     $"data directory {dataDirectory} lacks {string.Join(", ", missing)} (plain or .gz; 'train-images.idx3-ubyte' spelling also accepted)");
-            return Load(dataDirectory, files, isSample: false, "MNIST-format data");
+            return Load(dataDirectory, files, isSample: false, "MNIST-format data", limits);
         }
 
         var system = FindFiles(systemDirectory, out _);
         if (system is not null)
-            return Load(systemDirectory, system, isSample: false, "Fashion-MNIST");
+            return Load(systemDirectory, system, isSample: false, "Fashion-MNIST", limits);
 
         foreach (var candidate in SampleCandidates())
         {
             var sample = FindFiles(candidate, out _);
             if (sample is not null)
-                return Load(candidate, sample, isSample: true, "the bundled Fashion-MNIST sample");
+                return Load(candidate, sample, isSample: true, "the bundled Fashion-MNIST sample", limits);
         }
 
         throw new NablaException(
@@ -100,10 +102,10 @@ public static class DataSource
         }
     }
 
-    private static MnistData Load(string directory, string[] files, bool isSample, string what)
+    private static MnistData Load(string directory, string[] files, bool isSample, string what, IdxLimits? limits)
     {
-        var (trainImages, trainLabels) = Dataset.ReadPair(files[0], files[1]);
-        var (testImages, testLabels) = Dataset.ReadPair(files[2], files[3]);
+        var (trainImages, trainLabels) = Dataset.ReadPair(files[0], files[1], limits);
+        var (testImages, testLabels) = Dataset.ReadPair(files[2], files[3], limits);
         if (testImages.Rows != trainImages.Rows || testImages.Columns != trainImages.Columns)
             throw new InvalidFileException(files[2], 8,
                 $"images are {testImages.Rows}×{testImages.Columns} but the training images in {files[0]} are {trainImages.Rows}×{trainImages.Columns}");

@@ -134,22 +134,25 @@ public sealed class Dataset
     /// <summary>
     /// Reads an IDX image file and its IDX label file; each pixel becomes <c>pixel / 255f</c>, in [0, 1].
     /// </summary>
-    /// <exception cref="InvalidFileException">A file is invalid, the counts disagree, or a label is not 0..9.</exception>
+    /// <param name="imagesPath">The IDX image file (raw or gzip).</param>
+    /// <param name="labelsPath">The IDX label file of the same examples.</param>
+    /// <param name="limits">Caps on what each file's header may claim (<see cref="IdxLimits.Default"/> when null).</param>
+    /// <exception cref="InvalidFileException">A file is invalid or over the limits, the counts disagree, or a label is not 0..9.</exception>
     /// <exception cref="NablaException">A file is missing or unreadable.</exception>
-    public static Dataset FromIdx(string imagesPath, string labelsPath)
+    public static Dataset FromIdx(string imagesPath, string labelsPath, IdxLimits? limits = null)
     {
-        var (images, labels) = ReadPair(imagesPath, labelsPath);
+        var (images, labels) = ReadPair(imagesPath, labelsPath, limits);
         return FromPixels(images, labels, 0, labels.Length);
     }
 
-    /// <summary>Reads and cross-checks an image file and its label file.</summary>
-    internal static (IdxImages Images, int[] Labels) ReadPair(string imagesPath, string labelsPath)
+    /// <summary>
+    /// Reads and cross-checks an image file and its label file. The labels come first: the image header must claim as
+    /// many images, checked before the pixels are allocated.
+    /// </summary>
+    internal static (IdxImages Images, int[] Labels) ReadPair(string imagesPath, string labelsPath, IdxLimits? limits = null)
     {
-        var images = Idx.ReadImages(imagesPath);
-        var labels = Array.ConvertAll(Idx.ReadLabels(labelsPath), label => (int)label);
-        if (images.Count != labels.Length)
-            throw new InvalidFileException(labelsPath, 4,
-                $"holds {labels.Length:N0} labels but the image file {imagesPath} holds {images.Count:N0} images; the counts must agree");
+        var labels = Array.ConvertAll(Idx.ReadLabels(labelsPath, limits), label => (int)label);
+        var images = Idx.ReadImages(imagesPath, limits, (labelsPath, labels.Length));
         int bad = FirstLabelOutOfRange(labels, MnistClassCount);
         if (bad >= 0)
             throw new InvalidFileException(labelsPath, 8 + bad,

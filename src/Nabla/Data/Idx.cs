@@ -9,27 +9,30 @@ namespace Nabla.Data;
 /// </summary>
 public sealed record IdxLimits
 {
-    /// <summary>The limits used when none are given: 10 million items, and just under 2 GiB of data.</summary>
+    /// <summary>The limits used when none are given: 10 million items and 1 GiB of data per file.</summary>
     public static IdxLimits Default { get; } = new();
 
     /// <summary>Most items (labels or images) a file may claim. Default 10,000,000.</summary>
     public long MaxItems
     {
         get;
-        init => field = value > 0 ? value : throw new NablaException($"IdxLimits.MaxItems must be positive, not {value}.");
+        init => field = ReaderLimit.Positive(value, "IdxLimits.MaxItems");
     } = 10_000_000;
 
     /// <summary>
-    /// Most data bytes (items × rows × columns) a file may claim. Default <c>int.MaxValue - 64</c>, and never
-    /// more than <see cref="Array.MaxLength"/>, because the data is returned in one array.
+    /// Most data bytes (items × rows × columns) a file may claim, decompressed: what reading it may allocate. Default
+    /// 1 GiB, twice the largest file of the MNIST family (EMNIST ByClass: 697,932 images of 28×28, 547 MB); never more
+    /// than <see cref="Array.MaxLength"/>, because the data is returned in one array. A small gzip file can honestly
+    /// decompress to a thousand times its size, so this cap, not the file's length, bounds what it costs.
     /// </summary>
     public long MaxBytes
     {
         get;
-        init => field = value > 0 && value <= Array.MaxLength
-            ? value
-            : throw new NablaException($"IdxLimits.MaxBytes must be between 1 and {Array.MaxLength}, not {value}.");
-    } = int.MaxValue - 64;
+        init => field = ReaderLimit.ArrayLength(value, "IdxLimits.MaxBytes");
+    } = DefaultMaxBytes;
+
+    /// <summary>The default of <see cref="MaxBytes"/>: 1 GiB.</summary>
+    public const long DefaultMaxBytes = 1L << 30;
 }
 
 /// <summary>Images read from an IDX file: <see cref="Count"/> images of <see cref="Rows"/> × <see cref="Columns"/> bytes.</summary>
@@ -63,6 +66,9 @@ public static class Idx
 {
     private const byte UnsignedByteType = 0x08;
     private const int GzipInitialChunk = 1 << 20;
+    // Deflate's largest expansion: a 258-byte match coded in two bits (RFC 1951), so no gzip file decompresses to more
+    // than 1032 times its length.
+    private const long MaxDeflateRatio = 1032;
 
     /// <summary>Reads a label file (one dimension: the count). Every byte is one label.</summary>
     /// <exception cref="InvalidFileException">The bytes are not a valid IDX label file within <paramref name="limits"/>.</exception>
@@ -75,13 +81,20 @@ public static class Idx
     /// <summary>Reads an image file (three dimensions: count, rows, columns).</summary>
     /// <exception cref="InvalidFileException">The bytes are not a valid IDX image file within <paramref name="limits"/>.</exception>
     /// <exception cref="NablaException">The file is missing or cannot be read.</exception>
-    public static IdxImages ReadImages(string path, IdxLimits? limits = null)
+    public static IdxImages ReadImages(string path, IdxLimits? limits = null) => ReadImages(path, limits, labels: null);
+
+    /// <summary>
+    /// Reads the image file of <paramref name="labels"/>, when given: its header must claim as many images as that label
+    /// file holds, checked before the pixels are allocated.
+    /// </summary>
+    internal static IdxImages ReadImages(string path, IdxLimits? limits, (string Path, int Count)? labels)
     {
-        var (dims, data) = Read(path, dimensionCount: 3, "image", limits ?? IdxLimits.Default);
+        var (dims, data) = Read(path, dimensionCount: 3, "image", limits ?? IdxLimits.Default, labels);
         return new IdxImages(data, dims[0], dims[1], dims[2]);
     }
 
-    private static (int[] Dims, byte[] Data) Read(string path, int dimensionCount, string kind, IdxLimits limits)
+    private static (int[] Dims, byte[] Data) Read(
+        string path, int dimensionCount, string kind, IdxLimits limits, (string Path, int Count)? labels = null)
     {
         ArgumentNullException.ThrowIfNull(path);
         Serialization.UnixFileType.CheckReadable(path, $"IDX {kind}");
@@ -102,7 +115,7 @@ public static class Idx
                 bool gzip = IsGzip(file);
                 (int[] Dims, byte[] Data) result;
                 using (Stream stream = gzip ? new GZipStream(file, CompressionMode.Decompress, leaveOpen: true) : file)
-                    result = ReadBody(path, stream, gzip ? -1 : file.Length, dimensionCount, kind, limits);
+                    result = ReadBody(path, stream, file.Length, gzip, dimensionCount, kind, limits, labels);
                 if (gzip)
                     CheckGzipTrailer(path, file, 4 + 4L * dimensionCount + result.Data.Length);
                 return result;
@@ -146,9 +159,9 @@ public static class Idx
                 $"the gzip stream is truncated or damaged: its trailer does not record the {decompressedLength:N0} bytes it decompresses to");
     }
 
-    // rawLength: the file's length when it is not compressed, else -1 (unknown until the stream is read).
-    private static (int[] Dims, byte[] Data) ReadBody(
-        string path, Stream stream, long rawLength, int dimensionCount, string kind, IdxLimits limits)
+    // fileLength: the file's length on disk (compressed, for gzip); labels: the label file whose count the items must match.
+    private static (int[] Dims, byte[] Data) ReadBody(string path, Stream stream, long fileLength, bool gzip,
+        int dimensionCount, string kind, IdxLimits limits, (string Path, int Count)? labels)
     {
         int headerLength = 4 + 4 * dimensionCount;
         Span<byte> header = stackalloc byte[headerLength];
@@ -181,6 +194,9 @@ public static class Idx
             dims[i] = BinaryPrimitives.ReadInt32BigEndian(header[dimOffset..]);
             if (dims[i] <= 0)
                 throw new InvalidFileException(path, dimOffset, $"dimension {i} is {dims[i]}; it must be positive");
+            if (i == 0 && dims[0] > limits.MaxItems)
+                throw new InvalidFileException(path, 4,
+                    $"the header claims {dims[0]:N0} {kind}s, more than the limit of {limits.MaxItems:N0}");
             // dataLength stays <= MaxBytes (< 2^31) before each step, so the product fits in a long.
             dataLength *= dims[i];
             if (dataLength > limits.MaxBytes)
@@ -188,12 +204,17 @@ public static class Idx
                     $"the header claims dimensions {string.Join(" × ", dims[..(i + 1)])}{(i + 1 < dimensionCount ? " × …" : "")}, " +
                     $"more than the limit of {limits.MaxBytes:N0} bytes");
         }
-        if (dims[0] > limits.MaxItems)
+        if (labels is var (labelsPath, labelCount) && dims[0] != labelCount)
             throw new InvalidFileException(path, 4,
-                $"the header claims {dims[0]:N0} {kind}s, more than the limit of {limits.MaxItems:N0}");
+                $"the header claims {dims[0]:N0} {kind}s but the label file {labelsPath} holds {labelCount:N0} labels; the counts must agree");
 
-        if (rawLength >= 0)
-            return (dims, ReadRaw(path, stream, rawLength, headerLength, (int)dataLength));
+        if (!gzip)
+            return (dims, ReadRaw(path, stream, fileLength, headerLength, (int)dataLength));
+        // A claim no gzip file of this length can honour is refused before anything is allocated.
+        if (headerLength + dataLength > MaxDeflateRatio * fileLength)
+            throw new InvalidFileException(path, 4,
+                $"the header claims {dataLength:N0} data bytes, but a gzip file of {fileLength:N0} bytes decompresses to at most " +
+                $"{MaxDeflateRatio * fileLength:N0} (deflate expands at most {MaxDeflateRatio}×): the header is wrong or the file truncated");
         return (dims, ReadGzip(path, stream, headerLength, (int)dataLength));
     }
 

@@ -14,7 +14,7 @@ public class CliErrorTests
     private static Result Run(params string[] args) => CliProcess.Run(args);
 
     /// <summary>Exit code <paramref name="code"/>, and stderr one "nabla: error:" line containing every fragment.</summary>
-    private static void AssertFails(Result result, int code, params string[] fragments)
+    internal static void AssertFails(Result result, int code, params string[] fragments)
     {
         Assert.True(result.ExitCode == code, $"exit code {result.ExitCode}, expected {code}; stderr: {result.Stderr}");
         string line = Assert.Single(result.Stderr.Split('\n', StringSplitOptions.RemoveEmptyEntries));

@@ -1,3 +1,4 @@
+using System.IO.Compression;
 using Nabla.Data;
 
 namespace Nabla.Tests.Data;
@@ -224,19 +225,88 @@ public class IdxTests
     [Theory]
     [InlineData(false)]
     [InlineData(true)]
-    public void Rejects_a_small_file_whose_header_claims_a_gigabyte_within_the_limits_without_allocating_it(bool gzip)
+    public void Rejects_a_small_file_whose_header_claims_hundreds_of_megabytes_within_the_limits_without_allocating_them(bool gzip)
     {
-        // 2,000,000 images of 28×28 is 1.5 GB: allowed by the limits, so only the data itself can expose the lie.
+        // 1,000,000 images of 28×28 is 784 MB: allowed by the limits, so only the data itself can expose the lie. The
+        // data is random, so the gzip file is as long as the data and deflate's 1032× bound does not refuse the claim.
         using var dir = new TempDirectory();
-        byte[] bytes = TestFiles.Idx([2_000_000, 28, 28], new byte[5000]);
+        var body = new byte[1_000_000];
+        new Random(1).NextBytes(body);
+        byte[] bytes = TestFiles.Idx([1_000_000, 28, 28], body);
         string path = gzip ? dir.WriteGzip("liar.gz", bytes) : dir.Write("liar", bytes);
 
         InvalidFileException? e = null;
         long allocated = TestFiles.AllocatedDuring(() => e = Assert.Throws<InvalidFileException>(() => Idx.ReadImages(path)));
 
         Assert.Contains("truncated", e!.Message);
-        Assert.Equal(16 + 5000, e.Offset);
+        Assert.Equal(gzip ? 16 + body.Length : bytes.Length, e.Offset);
         Assert.True(allocated < SixteenMegabytes, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void Rejects_a_gzip_file_whose_header_claims_more_than_deflate_can_expand_it_to_before_allocating()
+    {
+        // 60,000 images of 28×28 (47 MB) claimed by a gzip file of a few dozen bytes: deflate expands at most 1032×.
+        using var dir = new TempDirectory();
+        string path = dir.WriteGzip("small.gz", TestFiles.Idx([60_000, 28, 28], new byte[5_000]));
+        long fileLength = new FileInfo(path).Length;
+
+        InvalidFileException? e = null;
+        long allocated = TestFiles.AllocatedDuring(() => e = Assert.Throws<InvalidFileException>(() => Idx.ReadImages(path)));
+
+        Assert.Equal($"{path}: at byte 4: the header claims 47,040,000 data bytes, but a gzip file of {fileLength:N0} bytes decompresses " +
+            $"to at most {1032 * fileLength:N0} (deflate expands at most 1032×): the header is wrong or the file truncated", e!.Message);
+        Assert.Equal(4, e.Offset);
+        Assert.True(allocated < 256 << 10, $"allocated {allocated:N0} bytes");
+    }
+
+    [Fact]
+    public void Caps_a_small_gzip_file_that_truly_decompresses_to_more_than_the_limit_before_allocating()
+    {
+        // A gzip "bomb": 31 MB of zero pixels, honestly declared, compress to 30 KB. Only the byte cap stands between
+        // such a file and an allocation a thousand times its length.
+        using var dir = new TempDirectory();
+        byte[] bomb = TestFiles.Gzip(TestFiles.Idx([40_000, 28, 28], new byte[40_000 * 28 * 28]), CompressionLevel.SmallestSize);
+        string path = dir.Write("bomb.gz", bomb);
+        Assert.True(bomb.Length < 64 << 10, $"{bomb.Length:N0} bytes");
+        var limits = new IdxLimits { MaxBytes = 8 << 20 };
+
+        InvalidFileException? e = null;
+        long allocated = TestFiles.AllocatedDuring(() => e = Assert.Throws<InvalidFileException>(() => Idx.ReadImages(path, limits)));
+
+        Assert.Equal($"{path}: at byte 12: the header claims dimensions 40000 × 28 × 28, more than the limit of 8,388,608 bytes", e!.Message);
+        Assert.True(allocated < 256 << 10, $"allocated {allocated:N0} bytes");
+        Assert.Equal(40_000 * 28 * 28, Idx.ReadImages(path, new IdxLimits { MaxBytes = 32 << 20 }).Pixels.Length);
+    }
+
+    [Theory]
+    [InlineData(697_932, false)] // EMNIST ByClass's training images, 547 MB: the largest of the MNIST family
+    [InlineData(1_400_000, true)] // 1.1 GB
+    public void The_default_byte_limit_admits_emnist_and_refuses_more_than_a_gigabyte(int images, bool refused)
+    {
+        using var dir = new TempDirectory();
+        string path = dir.Write("claim", TestFiles.Idx([images, 28, 28], new byte[100]));
+
+        var e = Assert.Throws<InvalidFileException>(() => Idx.ReadImages(path));
+
+        Assert.Equal(refused, e.Message.Contains("more than the limit of 1,073,741,824 bytes"));
+        Assert.Equal(!refused, e.Message.Contains("truncated"));
+        Assert.Equal(1L << 30, IdxLimits.Default.MaxBytes);
+    }
+
+    [Fact]
+    public void An_image_file_must_claim_as_many_images_as_its_labels_before_its_pixels_are_allocated()
+    {
+        // Three labels, and an image file that honestly inflates to 60,000 images (47 MB) from a 46 KB gzip.
+        using var dir = new TempDirectory();
+        string labels = dir.Write("labels", TestFiles.Idx([3], [1, 2, 3]));
+        string images = dir.Write("images.gz", TestFiles.Gzip(TestFiles.Idx([60_000, 28, 28], new byte[60_000 * 28 * 28]), CompressionLevel.SmallestSize));
+
+        InvalidFileException? e = null;
+        long allocated = TestFiles.AllocatedDuring(() => e = Assert.Throws<InvalidFileException>(() => Dataset.FromIdx(images, labels)));
+
+        Assert.Equal($"{images}: at byte 4: the header claims 60,000 images but the label file {labels} holds 3 labels; the counts must agree", e!.Message);
+        Assert.True(allocated < 256 << 10, $"allocated {allocated:N0} bytes");
     }
 
     [Fact]

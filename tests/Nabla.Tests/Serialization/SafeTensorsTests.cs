@@ -142,6 +142,58 @@ public class SafeTensorsTests
         ReadBad(Reference, "more than the limit of 64", new SafeTensorsLimits { MaxHeaderBytes = 64 });
     }
 
+    /// <summary>A header describing <paramref name="count"/> empty F32 tensors t0, t1, ... (each a few dozen bytes of JSON).</summary>
+    private static string EmptyTensors(int count, string metadata = "") =>
+        "{" + metadata + string.Join(",", Enumerable.Range(0, count).Select(i => $$"""
+            "t{{i}}":{"dtype":"F32","shape":[0],"data_offsets":[0,0]}
+            """)) + "}";
+
+    [Fact]
+    public void Rejects_more_tensors_than_the_limit_naming_the_first_one_over_it()
+    {
+        var limits = new SafeTensorsLimits { MaxTensors = 3 };
+        string json = EmptyTensors(4);
+        using var dir = new TempDirectory();
+        Assert.Equal(3, SafeTensors.Read(dir.Write("three.safetensors", File(EmptyTensors(3))), limits).Entries.Count);
+
+        var e = ReadBad(File(json), "the header describes more than 3 tensors, the limit", limits);
+
+        Assert.Equal(8 + json.IndexOf("\"t3\"", StringComparison.Ordinal), e.Offset);
+    }
+
+    [Fact]
+    public void The_default_tensor_limit_stops_a_header_of_empty_tensors_allocating_a_fraction_of_what_parsing_it_costs()
+    {
+        // 400,000 empty tensors: a 24 MB header, well within its 100 MB limit, whose parse costs objects many times its
+        // JSON (measured by parsing all but the last); the 10,000-tensor limit stops the parse at the start.
+        byte[] bytes = File(EmptyTensors(400_000));
+        long parsed = TestFiles.AllocatedDuring(() => ReadBad(bytes, "more than 399,999 tensors", new SafeTensorsLimits { MaxTensors = 399_999 }));
+
+        long allocated = TestFiles.AllocatedDuring(() => ReadBad(bytes, "the header describes more than 10,000 tensors, the limit"));
+
+        Assert.True(parsed > 3L * bytes.Length, $"parsing {bytes.Length:N0} bytes allocated only {parsed:N0}");
+        Assert.True(allocated < bytes.Length + (parsed - bytes.Length) / 10,
+            $"allocated {allocated:N0} bytes for a {bytes.Length:N0}-byte file; parsing it to the end allocates {parsed:N0}");
+    }
+
+    [Fact]
+    public void Rejects_more_metadata_entries_than_the_limit()
+    {
+        string metadata = """
+            "__metadata__":{"a":"1","b":"2","c":"3"},
+            """;
+        var e = ReadBad(File(EmptyTensors(1, metadata)), "'__metadata__' holds more than 2 entries, the limit", new SafeTensorsLimits { MaxMetadataEntries = 2 });
+
+        Assert.Equal(8 + metadata.IndexOf("\"c\"", StringComparison.Ordinal) + 1, e.Offset);
+    }
+
+    [Fact]
+    public void Rejects_count_limits_that_make_no_sense()
+    {
+        Assert.Throws<NablaException>(() => new SafeTensorsLimits { MaxTensors = 0 });
+        Assert.Throws<NablaException>(() => new SafeTensorsLimits { MaxMetadataEntries = -1 });
+    }
+
     [Fact]
     public void Rejects_offsets_beyond_the_file()
     {
