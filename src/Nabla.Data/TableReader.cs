@@ -19,19 +19,19 @@ public sealed record TableReadOptions
     public int MaxRecordLength
     {
         get;
-        init => field = value > 0 ? value : throw new NablaException($"TableReadOptions.MaxRecordLength must be positive, not {value}");
+        init => field = ReaderLimit.Positive(value, "TableReadOptions.MaxRecordLength");
     } = 4 << 20;
     /// <summary>The most columns a header may declare.</summary>
     public int MaxColumns
     {
         get;
-        init => field = value > 0 ? value : throw new NablaException($"TableReadOptions.MaxColumns must be positive, not {value}");
+        init => field = ReaderLimit.Positive(value, "TableReadOptions.MaxColumns");
     } = 100_000;
     /// <summary>The most cells (rows × kept columns) a table may hold: a float each, so the default, 1.5 billion, is 6 GB.</summary>
     public long MaxCells
     {
         get;
-        init => field = value > 0 ? value : throw new NablaException($"TableReadOptions.MaxCells must be positive, not {value}");
+        init => field = ReaderLimit.Positive(value, "TableReadOptions.MaxCells");
     } = 1_500_000_000;
 }
 
