@@ -73,6 +73,15 @@ public class TableCliTests
     }
 
     [Fact]
+    public async Task NestedParquetColumnsAreBadInput()
+    {
+        using var dir = new TempDirectory();
+        string path = dir.File("nested.parquet");
+        await TableReaderTests.WriteNestedParquet(path);
+        AssertBadInput(Run("train", "--data", path, "--target", "X", "--out", dir.File("m.safetensors")), dir, 1, "nested.parquet: column 'Scores': is a nested column");
+    }
+
+    [Fact]
     public void TrainPredictAndEvaluateAClassifierOnIris()
     {
         using var dir = new TempDirectory();

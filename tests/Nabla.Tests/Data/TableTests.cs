@@ -179,10 +179,16 @@ public class TableReaderTests
     {
         using var dir = new TempDirectory();
         string path = dir.File("nested.parquet");
-        await using (var stream = File.Create(path))
-            await Parquet.Serialization.ParquetSerializer.SerializeAsync(new[] { new Nested { X = 1, Scores = [1, 2] }, new Nested { X = 2, Scores = [3] } }, stream);
+        await WriteNestedParquet(path);
         var e = Assert.Throws<InvalidTableException>(() => TableReader.Read(path));
         Assert.Contains("nested.parquet: column 'Scores': is a nested column", e.Message);
+    }
+
+    /// <summary>A Parquet file with a flat column X and a list column Scores.</summary>
+    internal static async Task WriteNestedParquet(string path)
+    {
+        await using var stream = File.Create(path);
+        await Parquet.Serialization.ParquetSerializer.SerializeAsync(new[] { new Nested { X = 1, Scores = [1, 2] }, new Nested { X = 2, Scores = [3] } }, stream);
     }
 
     private sealed class Nested
