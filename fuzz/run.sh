@@ -1,15 +1,15 @@
 #!/usr/bin/env bash
 # Fuzzes one of Nabla's file readers with AFL++ and SharpFuzz for a fixed time.
-#   fuzz/run.sh idx|model SECONDS
+#   fuzz/run.sh idx|model|csv SECONDS
 # Builds fuzz/Nabla.Fuzz, instruments its copy of Nabla.dll with SharpFuzz, and runs afl-fuzz under nice -n 15,
 # seeded from fuzz/corpus/TARGET. Findings go to fuzz/findings/TARGET (git-ignored); crashes are in
 # fuzz/findings/TARGET/default/crashes. Replay one without AFL:
 #   dotnet fuzz/out/bin/Nabla.Fuzz.dll TARGET < FILE
 # Needs: afl++ (apt-get install afl++). Regenerate the seeds with: dotnet fuzz/out/bin/Nabla.Fuzz.dll emit-seeds . fuzz/corpus
 set -euo pipefail
-target=${1:?usage: fuzz/run.sh idx|model SECONDS}
-seconds=${2:?usage: fuzz/run.sh idx|model SECONDS}
-case "$target" in idx|model) ;; *) echo "unknown target '$target' (idx or model)" >&2; exit 2 ;; esac
+target=${1:?usage: fuzz/run.sh idx|model|csv SECONDS}
+seconds=${2:?usage: fuzz/run.sh idx|model|csv SECONDS}
+case "$target" in idx|model|csv) ;; *) echo "unknown target '$target' (idx, model or csv)" >&2; exit 2 ;; esac
 command -v afl-fuzz >/dev/null || { echo "afl-fuzz not found: apt-get install afl++" >&2; exit 2; }
 
 cd "$(dirname "$0")"
@@ -17,9 +17,10 @@ export DOTNET_CLI_TELEMETRY_OPTOUT=1 DOTNET_NOLOGO=1
 bin=$PWD/out/bin
 nice -n 15 dotnet build Nabla.Fuzz -c Release -o "$bin" -nologo -v q
 dotnet tool restore >/dev/null
-# Instrument only the library under test (not the BCL nor the harness), once per build.
-if [ ! -e "$bin/.instrumented" ] || [ "$bin/Nabla.dll" -nt "$bin/.instrumented" ]; then
+# Instrument only the libraries under test (not the BCL, Sep, Parquet.Net nor the harness), once per build.
+if [ ! -e "$bin/.instrumented" ] || [ "$bin/Nabla.dll" -nt "$bin/.instrumented" ] || [ "$bin/Nabla.Data.dll" -nt "$bin/.instrumented" ]; then
   dotnet tool run sharpfuzz "$bin/Nabla.dll"
+  dotnet tool run sharpfuzz "$bin/Nabla.Data.dll"
   touch "$bin/.instrumented"
 fi
 

@@ -10,6 +10,8 @@ using SharpFuzz;
 //
 //   idx    the IDX reader: byte 0 chooses labels (even) or images (odd); the rest is the file, raw or gzip
 //   model  SafeTensors.Read, then ModelFile.Load as float and as double
+//   csv    TableReader on the bytes as a .csv file (record length capped at 64 KB, 1,000 columns), then, when it reads,
+//          the preprocessing of its last column as the target, and a predictor over it: the path `nabla train --data` takes
 //   emit-seeds REPO DIR   writes the seed corpus into DIR/idx (the bundled sample, cut to a few small items) and
 //                         DIR/model (small model files written by ModelFile.Save); fuzz/corpus holds its output
 
@@ -17,17 +19,19 @@ if (args.Length == 3 && args[0] == "emit-seeds")
 {
     Seeds.WriteIdx(Path.Combine(args[1], "data", "fashion-mnist-sample"), Path.Combine(args[2], "idx"));
     Seeds.WriteModels(Path.Combine(args[2], "model"));
+    Seeds.WriteCsv(Path.Combine(args[2], "csv"));
     return 0;
 }
-if (args.Length != 1 || args[0] is not ("idx" or "model"))
+if (args.Length != 1 || args[0] is not ("idx" or "model" or "csv"))
 {
-    Console.Error.WriteLine("usage: Nabla.Fuzz idx|model  (run by fuzz/run.sh under afl-fuzz)  |  Nabla.Fuzz emit-seeds REPO DIR");
+    Console.Error.WriteLine("usage: Nabla.Fuzz idx|model|csv  (run by fuzz/run.sh under afl-fuzz)  |  Nabla.Fuzz emit-seeds REPO DIR");
     return 2;
 }
 
 Targets.Scratch = Path.Combine(Path.GetTempPath(), $"nabla-fuzz-{Environment.ProcessId}.bin");
 bool replay = Environment.GetEnvironmentVariable("__AFL_SHM_ID") is null;
-Action<byte[]> target = args[0] == "idx" ? Targets.Idx : Targets.Model;
+Action<byte[]> target = args[0] switch { "idx" => Targets.Idx, "model" => Targets.Model, _ => Targets.Csv };
+if (args[0] == "csv") Targets.Scratch = Path.ChangeExtension(Targets.Scratch, ".csv");
 Fuzzer.OutOfProcess.Run(stream =>
 {
     using var buffer = new MemoryStream();
@@ -59,6 +63,23 @@ static class Targets
             Nabla.Data.Idx.ReadLabels(Scratch);
         else
             Nabla.Data.Idx.ReadImages(Scratch);
+    }
+
+    public static void Csv(byte[] input)
+    {
+        File.WriteAllBytes(Scratch, input);
+        // Made here, not in a static field: instrumented code that runs before Fuzzer.Run starts writes to a coverage map
+        // that does not exist yet (an access violation in Targets' static constructor).
+        var table = TableReader.Read(Scratch, new TableReadOptions { MaxRecordLength = 1 << 16, MaxColumns = 1000 });
+        var rows = TablePreprocessing.Rows(table, new TableSettings { Targets = [table.Columns[^1].Name], Missing = MissingValues.Mean });
+        var parts = rows.Split([0.5, 0.5], seed: 1);
+        if (parts[0].Length == 0) return;
+        var preprocessing = TablePreprocessing.Fit(rows, parts[0]);
+        var back = TablePreprocessing.FromJson(preprocessing.ToJson(), Scratch);
+        var data = back.ToDataset(table, rows.Indices);
+        var predictor = new Predictor(new Network<float>([back.InputSize, back.OutputSize], seed: 1), back);
+        if (predictor.Predict(table).Count != table.RowCount || data.Count != rows.Indices.Length)
+            throw new InvalidOperationException("the predictor or the dataset lost rows");
     }
 
     public static void Model(byte[] input)
@@ -125,6 +146,16 @@ static class Seeds
         using (var gz = new System.IO.Compression.GZipStream(result, System.IO.Compression.CompressionLevel.Optimal))
             gz.Write(bytes);
         return result.ToArray();
+    }
+
+    /// <summary>Small tables: quoting, CRLF, a BOM, text and numeric columns, empty cells, a TSV-like one, a ragged one.</summary>
+    public static void WriteCsv(string directory)
+    {
+        Directory.CreateDirectory(directory);
+        File.WriteAllText(Path.Combine(directory, "numbers.csv"), "a,b,y\n1,2.5,0\n3,-4e-2,1\n5,6,0\n7,8,1\n");
+        File.WriteAllText(Path.Combine(directory, "quoted.csv"), "\uFEFFname,\"x, y\",class\r\n\"a \"\"b\"\"\",1,p\r\n\"two\nlines\",,q\r\nc,3,p\r\nd,4,q\r\n");
+        File.WriteAllText(Path.Combine(directory, "text.csv"), "colour,size,price\nred,1,10.5\nblue,,12\nred,3,9\ngreen,2,11\n");
+        File.WriteAllText(Path.Combine(directory, "ragged.csv"), "a,b\n1,2\n3\n");
     }
 
     /// <summary>Model files written by ModelFile.Save: float and double, with and without hidden layers and cost.</summary>

@@ -11,5 +11,6 @@ var root = new RootCommand("nabla — feedforward networks trained with backprop
     ExplainCommand.Create(),
     BenchCommand.Create(),
     ExportCommand.Create(),
+    PredictCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);

@@ -102,8 +102,18 @@ public sealed partial class Network<T> where T : unmanaged, IFloatingPointIeee75
     /// </summary>
     public ForwardPass<T> Forward(ReadOnlySpan<T> x)
     {
-        CheckLength(x, Sizes[0], "input x");
         var pass = new ForwardPass<T>(Sizes);
+        Forward(x, pass);
+        return pass;
+    }
+
+    /// <summary>As <see cref="Forward(ReadOnlySpan{T})"/>, into a pass made once by <see cref="CreateForwardPass"/>: allocates nothing.</summary>
+    public void Forward(ReadOnlySpan<T> x, ForwardPass<T> pass)
+    {
+        CheckLength(x, Sizes[0], "input x");
+        if (pass.L != L) throw new NablaException($"the forward pass was made for a network of {pass.L} layers, not {L}");
+        for (int l = 0; l <= L; l++)
+            if (pass.Activation(l).Length != Sizes[l]) throw new NablaException($"the forward pass was made for another network: layer {l} has {pass.Activation(l).Length} neurons there, {Sizes[l]} here");
         x.CopyTo(pass.Activation(0));
         for (int l = 1; l <= L; l++)
         {
@@ -111,8 +121,10 @@ public sealed partial class Network<T> where T : unmanaged, IFloatingPointIeee75
             MatrixVector(Weights[l], pass.Activation(l - 1), Biases[l], pass.WeightedInput(l));
             Activations[l].Apply<T>(pass.WeightedInput(l), pass.Activation(l), Sizes[l]);
         }
-        return pass;
     }
+
+    /// <summary>Room for one forward pass of this network, to be reused by <see cref="Forward(ReadOnlySpan{T}, ForwardPass{T})"/>.</summary>
+    public ForwardPass<T> CreateForwardPass() => new(Sizes);
 
     /// <summary>A deep copy.</summary>
     public Network<T> Clone() =>

@@ -3,7 +3,7 @@ using System.Numerics;
 namespace Nabla;
 
 /// <summary>
-/// The checks of the readers' limits (<see cref="Data.IdxLimits"/>, <see cref="Serialization.SafeTensorsLimits"/>): a
+/// The checks of the readers' limits (<see cref="Data.IdxLimits"/>, <see cref="Serialization.SafeTensorsLimits"/>, Nabla.Data's TableReadOptions): a
 /// count is positive, and a size that one array must hold is at most <see cref="Array.MaxLength"/>.
 /// </summary>
 internal static class ReaderLimit

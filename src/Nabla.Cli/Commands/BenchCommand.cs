@@ -36,10 +36,11 @@ internal static class BenchCommand
 
         var command = new Command("bench", "Time SGD training epochs and compare with the machine's arithmetic limit")
         {
-            layers, batch, epochs, threads, loadAhead, eta, seed, data, maxIdxSize, precision, peak, breakdown,
+            layers, batch, epochs, threads, loadAhead, eta, seed, data, maxIdxSize, precision, peak, breakdown, TableBench.Read,
         };
         command.SetAction(parse =>
         {
+            if (parse.GetValue(TableBench.Read) is string table) return TableBench.Run(table, parse.GetValue(epochs), parse.GetValue(CommandRunner.Json));
             var s = new Settings(CommonOptions.ParseLayers(parse.GetValue(layers)!), parse.GetValue(batch), parse.GetValue(epochs),
                 parse.GetValue(threads), parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data),
                 parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json),

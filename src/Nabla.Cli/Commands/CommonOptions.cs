@@ -7,9 +7,9 @@ namespace Nabla.Cli.Commands;
 internal static class CommonOptions
 {
     /// <summary>--data of the commands that only evaluate: they read the two test files alone.</summary>
-    public static Option<string?> TestData() => new("--data") { Description = "Folder with the MNIST-format test files, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz; the training files are not needed). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
+    public static Option<string?> TestData() => new("--data") { Description = "Folder with the MNIST-format test files, t10k-images-idx3-ubyte and t10k-labels-idx1-ubyte (raw or .gz; the training files are not needed), or a table: FILE.csv, .tsv or .parquet. Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
 
-    public static Option<string?> Data() => new("--data") { Description = "Folder with the four MNIST-format IDX files (raw or .gz). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
+    public static Option<string?> Data() => new("--data") { Description = "Folder with the four MNIST-format IDX files (raw or .gz), or a table: FILE.csv, .tsv or .parquet (with --target). Default: /usr/share/datasets/fashion-mnist, else the sample bundled with Nabla" };
 
     /// <summary>
     /// --max-idx-size: the most data bytes one IDX file may claim, decompressed (IdxLimits.MaxBytes), so that a damaged

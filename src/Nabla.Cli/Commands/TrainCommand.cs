@@ -12,7 +12,7 @@ namespace Nabla.Cli.Commands;
 /// <summary>`nabla train`: the chapter's experiment — SGD on MNIST-format data, one line per epoch — with chapter 3's refinements as options.</summary>
 internal static class TrainCommand
 {
-    private sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
+    internal sealed record Settings(int[] Layers, Activation[] Activations, Cost Cost, Initialization Init, int Epochs, int Batch,
         double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision)
     {
         public int Threads { get; init; }
@@ -83,6 +83,7 @@ internal static class TrainCommand
             lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
             earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot, save,
         };
+        TableTraining.AddOptions(command);
         command.SetAction(parse =>
         {
             // A resumed run takes its options from the checkpoint, parsed like a command line, with the new ones over them.
@@ -117,6 +118,7 @@ internal static class TrainCommand
                 Plot = source.GetValue(plot),
                 IdxLimits = source.GetValue(maxIdxSize),
             };
+            if (TableTraining.Applies(parse)) return TableTraining.Run(settings, parse);
             return CommonOptions.ParsePrecision(settings.Precision) == "float32" ? Run<float>(settings) : Run<double>(settings);
         });
         return command;
@@ -155,7 +157,7 @@ internal static class TrainCommand
         return monitor;
     }
 
-    private static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch
+    internal static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch
     {
         "sgd" => Optimizer<T>.Sgd(),
         "momentum" => Optimizer<T>.Momentum(s.Layers, s.Momentum),
@@ -163,7 +165,7 @@ internal static class TrainCommand
         var o => throw CommonOptions.NotOneOf("--optimizer", o, ["sgd", "momentum", "adam"]),
     };
 
-    private static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
+    internal static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
     {
         "constant" => new ConstantSchedule(s.Eta),
         "step" => new StepSchedule(s.Eta, s.StepGamma, s.StepEvery),
@@ -412,7 +414,7 @@ internal static class TrainCommand
     }
 
     /// <summary>The book's "Epoch 0: 9129 / 10000", with the monitored figures after it.</summary>
-    private static string EpochLine(EpochResult r, MonitoredFigures monitor, string evaluationName)
+    internal static string EpochLine(EpochResult r, MonitoredFigures monitor, string evaluationName)
     {
         var e = r.Evaluation!.Value;
         var parts = new List<string> { $"Epoch {r.Epoch}: {e.Correct} / {e.Total} ({evaluationName})" };
@@ -450,7 +452,7 @@ internal static class TrainCommand
     }
 
     /// <summary>Turns the first SIGINT/SIGTERM into a cancellation request; a second one ends the process at once.</summary>
-    private sealed class Interruption : IDisposable
+    internal sealed class Interruption : IDisposable
     {
         private readonly CancellationTokenSource _source = new();
         private readonly PosixSignalRegistration[] _registrations;
@@ -477,7 +479,7 @@ internal static class TrainCommand
     }
 
     /// <summary>Fails before training, not after, when --out cannot be written.</summary>
-    private static void CheckWritable(string path)
+    internal static void CheckWritable(string path)
     {
         string directory = Path.GetDirectoryName(Path.GetFullPath(path))!;
         if (!Directory.Exists(directory)) throw new CliException($"--out: the folder {directory} does not exist", ExitCodes.InvalidArguments);
