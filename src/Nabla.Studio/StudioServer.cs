@@ -217,6 +217,7 @@ public sealed class StudioServer : IAsyncDisposable
         app.MapGet("/api/runs/current/events", ServeEvents);
         MapUnknown(app);
 
+        app.MapGet("/api/network", () => Json(Probe.Parameters(host.CurrentOrThrow, 250_000)));
         app.MapGet("/api/examples/{index}", (HttpContext context, string index) =>
             Json(Probe.DescribeExample(host.CurrentOrThrow, data, context.Request.Query["set"].FirstOrDefault(), ParseIndex(index))));
 
@@ -390,7 +391,7 @@ public sealed class StudioServer : IAsyncDisposable
             .ToDictionary(n => n["wwwroot".Length..], n => n);
         app.MapGet("/{**path}", async (HttpContext context, string? path) =>
         {
-            string key = "/" + (string.IsNullOrEmpty(path) ? "index.html" : path);
+            string key = "/" + (string.IsNullOrEmpty(path) ? "index.html" : path == "favicon.ico" ? "favicon.svg" : path);
             // Only the embedded files: the path names a resource, never a file on disk.
             if (!resources.TryGetValue(key, out var name))
                 throw new StatusException(StatusCodes.Status404NotFound, key.StartsWith("/api/", StringComparison.Ordinal)

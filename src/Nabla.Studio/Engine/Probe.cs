@@ -108,6 +108,24 @@ public static class Probe
         };
     }
 
+    /// <summary>GET /api/network: the snapshot's weights and biases (a layer's weights only up to <paramref name="maxWeights"/> entries).</summary>
+    public static object Parameters(StudioRun run, int maxWeights)
+    {
+        var snapshot = run.Snapshot;
+        var network = snapshot.Network;
+        return new
+        {
+            snapshot = snapshot.Version, epoch = snapshot.Epoch, position = snapshot.Position, sizes = network.Sizes,
+            activations = network.Activations.Select(a => a.Name),
+            layers = Enumerable.Range(1, network.L).Select(l => new
+            {
+                layer = l,
+                weights = network.Weights[l].Data.Length <= maxWeights ? Enumerable.Range(0, network.Sizes[l]).Select(j => network.Weights[l].Row(j).ToArray()).ToArray() : null,
+                biases = network.Biases[l],
+            }),
+        };
+    }
+
     /// <summary>POST /api/demon: Eq. 29, <see cref="Demon.Experiment"/> for neuron j of layer l at the given Δz.</summary>
     public static object DemonExperiment(StudioRun run, StudioData data, string? setName, int index, int layer, int neuron, IReadOnlyList<double> nudges)
     {

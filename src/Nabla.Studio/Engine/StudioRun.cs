@@ -214,6 +214,9 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
             throw new NablaException($"{option}: {e.Message}");
         }
         sgd.Regularization = regularization;
+        // Playground points have a few inputs: gathering a batch costs nothing, and a helper thread woken at each of the
+        // thousands of tiny epochs would cost more than the epoch.
+        if (toy is not null) sgd.LoadAhead = false;
         Check("dropout", () => sgd.DropoutProbability = o.Dropout);
         sgd.Optimizer = Check("optimizer", () => o.Optimizer.ToLowerInvariant() switch
         {
