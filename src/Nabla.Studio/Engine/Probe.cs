@@ -104,6 +104,7 @@ public static class Probe
             set = (setName ?? "test").ToLowerInvariant(), example = index, label, class_name = ClassName(run, data, label),
             snapshot = snapshot.Version, epoch = snapshot.Epoch, position = snapshot.Position, sizes = network.Sizes, cost = cost.Name,
             x, y, cost_value = FiniteDifferences.ExampleCost(network, x, y, cost), output = pass.Output.ToArray(), predicted = network.Predict(x),
+            predicted_name = ClassName(run, data, network.Predict(x)),
             cost_gradient = costGradient, bp1_note = bp1Note, layers,
         };
     }

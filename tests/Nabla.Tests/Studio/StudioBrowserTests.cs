@@ -115,7 +115,7 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await page.WaitForSelectorAsync("[data-testid=weight-tiles] canvas");
         Assert.Equal(30, await page.Locator("[data-testid=weight-tiles] canvas").CountAsync());
         Assert.True(await page.Locator("[data-testid=network-diagram] line").CountAsync() >= 300, "30×10 weight lines between layers 1 and 2");
-        await Screenshot(page, "network");
+        await Screenshot(page, "network", fullPage: true);
         await page.SelectOptionAsync("[data-testid=network-mode]", "delta");
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=network-info]').textContent.includes('no δ')");
         Assert.Empty(errors);
@@ -190,7 +190,8 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
         string after = await page.EvaluateAsync<string>(Chart());
         Assert.NotEqual(before, after);
         // The marked point is the engine's: Demon.Experiment at Δz = −2.
-        var api = (await Studio.Post("/api/demon", """{"example":0,"layer":2,"neuron":0,"dz":[-2]}""")).Json.GetProperty("points")[0];
+        string neuron = await page.InputValueAsync("[data-testid=demon-neuron]");
+        var api = (await Studio.Post("/api/demon", $$"""{"example":0,"layer":2,"neuron":{{neuron}},"dz":[-2]}""")).Json.GetProperty("points")[0];
         Assert.Equal(api.GetProperty("measured_dC").GetDouble(), double.Parse(await page.GetAttributeAsync("[data-testid=demon-chart]", "data-measured") ?? "", System.Globalization.CultureInfo.InvariantCulture), 1e-12);
         await page.EvalOnSelectorAsync("[data-testid=demon-dz]", "e => { e.value = '0.5'; e.dispatchEvent(new Event('input')); }");
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=demon-chart]').dataset.dz === '0.5'");
@@ -212,7 +213,7 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await page.ClickAsync("[data-testid=slowdown-run]");
         await page.WaitForSelectorAsync("[data-testid=slowdown-chart] path", new() { Timeout = 120_000 });
         Assert.True(await page.Locator("[data-testid=slowdown-chart] path").CountAsync() >= 4, "2 costs × 2 layers");
-        await Screenshot(page, "slowdown");
+        await Screenshot(page, "slowdown", fullPage: true);
 
         await page.GotoAsync(new Uri(Studio.BaseAddress, "/#results").ToString());
         await page.WaitForSelectorAsync("[data-testid=mistake] canvas");

@@ -50,7 +50,7 @@ export const backpropView = {
     this.data = r;
     const side = store.run.options.data === 'mnist' ? store.options.data.image_side : 0;
     const L = r.layers.length;
-    this.info.textContent = `class ${r.label} (${r.class_name}); the network says ${r.predicted}; C_x = ${fmt(r.cost_value)} (${r.cost}); network after ${r.epoch} epochs + ${r.position} examples (snapshot ${r.snapshot})`;
+    this.info.textContent = `class ${r.label} (${r.class_name}); the network says ${r.predicted} (${r.predicted_name}); C_x = ${fmt(r.cost_value)} (${r.cost}); network after ${r.epoch} epochs + ${r.position} examples (snapshot ${r.snapshot})`;
     const layers = r.layers;
     const meta = (l) => ({ layer: String(l) });
     // 1. Input
@@ -69,12 +69,17 @@ export const backpropView = {
     const s2 = step(2, 'Feedforward', 'zˡ = wˡ aˡ⁻¹ + bˡ,  aˡ = σ(zˡ)   (Eq. 25)', el('div', { class: 'small muted', text: 'For each layer l = 1, 2, …, L compute the weighted input zˡ and the activation aˡ.' }), ff);
     // 3. BP1
     const out = layers[L - 1];
-    const bp1 = el('div', { class: 'vectors' },
-      vectorBars('∇aC', r.cost_gradient, { rowHeight: 16, meta: { layer: String(L) } }), el('div', { class: 'op', text: '⊙' }),
-      vectorBars(`σ'(z${L})`, out.sigma_prime, { rowHeight: 16, meta: meta(L) }), el('div', { class: 'op', text: '=' }),
-      vectorBars(`δ${L}`, out.delta, { rowHeight: 16, meta: meta(L) }),
-      el('div', { class: 'small muted' }, `Output a${L} and target y:`, el('br'),
-        vectorBars(`a${L}`, out.a, { rowHeight: 16, testid: 'bp-output' }), vectorBars('y', r.y, { rowHeight: 16, testid: 'bp-target' })));
+    const names = side ? store.options.data.classes : r.y.map((_, j) => `class ${j}`);
+    const mark = { [r.label]: '#2e8b57', [r.predicted]: r.predicted === r.label ? '#2e8b57' : '#c0392b' };
+    const bp1 = el('div', { class: 'row' },
+      el('div', { class: 'vectors' },
+        vectorBars('∇aC', r.cost_gradient, { rowHeight: 16, width: 190, labels: names, showLabels: true, highlight: mark, meta: { layer: String(L) } }), el('div', { class: 'op', text: '⊙' }),
+        vectorBars(`σ'(z${L})`, out.sigma_prime, { rowHeight: 16, meta: meta(L) }), el('div', { class: 'op', text: '=' }),
+        vectorBars(`δ${L}`, out.delta, { rowHeight: 16, meta: meta(L) })),
+      el('div', { class: 'card' }, el('div', { class: 'small muted', text: `The output a${L} against the target y (green: the true class; red: a wrong answer)` }),
+        el('div', { class: 'vectors' },
+          vectorBars(`a${L}`, out.a, { rowHeight: 16, width: 190, labels: names, showLabels: true, highlight: mark, testid: 'bp-output' }),
+          vectorBars('y', r.y, { rowHeight: 16, width: 110, testid: 'bp-target' }))));
     const s3 = step(3, 'Output error', 'δᴸ = ∇ₐC ⊙ σ\'(zᴸ)   (BP1)',
       el('div', { class: 'small muted', text: `How fast the cost changes with the output activations (∇ₐC; for the quadratic cost it is aᴸ − y), times how fast each output neuron's activation changes with its weighted input.` }),
       r.bp1_note ? el('div', { class: 'note', text: r.bp1_note }) : null, bp1);
@@ -106,7 +111,7 @@ export const backpropView = {
         inner.append(el('div', {}, el('div', { class: 'small muted', text: `∂C/∂w¹ⱼₖ = a⁰ₖ δ¹ⱼ for the ${order.length} neurons j with the largest |δ¹ⱼ| (one image per j, over the inputs k)` }), tiles));
       } else {
         const k = layer.dc_dw[0].length;
-        inner.append(el('div', {}, el('div', { class: 'small muted', text: `∂C/∂w${l}ⱼₖ = a${l - 1}ₖ δ${l}ⱼ: row j, column k` }),
+        inner.append(el('div', {}, el('div', { class: 'small muted', text: `∂C/∂w${l}ⱼₖ = a${l - 1}ₖ δ${l}ⱼ: row j = neuron of layer ${l}, column k = neuron of layer ${l - 1}` }),
           image(flat, k, layer.size, Math.max(2, Math.min(12, Math.floor(240 / Math.max(k, layer.size)))), (v) => diverging(v, scale))));
       }
       box.append(inner);

@@ -6,10 +6,10 @@ import { examplePicker, inputImage } from './backprop.js';
 const MaxDrawn = 64; // wider layers are drawn as heat-map strips, without lines
 
 /** The network diagram: columns of neurons, lines for weights between layers of at most 64 neurons. */
-export function diagram({ sizes, values, weights, mode, width = 900, height = 420, inputSide = 0, testid = 'network-diagram' }) {
+export function diagram({ sizes, values, weights, mode, width = 900, height = 420, inputSide = 0, outputNames = null, predicted = -1, testid = 'network-diagram' }) {
   const root = svg('svg', { width, height, viewBox: `0 0 ${width} ${height}`, 'data-testid': testid });
   const L = sizes.length - 1;
-  const xs = sizes.map((_, l) => 70 + (l * (width - 140)) / Math.max(1, L));
+  const xs = sizes.map((_, l) => 110 + (l * (width - 340)) / Math.max(1, L)); // room on the right for the output's names
   const position = (l, j) => {
     const n = sizes[l];
     const gap = Math.min(26, (height - 60) / n);
@@ -38,7 +38,8 @@ export function diagram({ sizes, values, weights, mode, width = 900, height = 42
       const img = inputImage(v, inputSide, 3);
       const fo = svg('foreignObject', { x: xs[0] - 45, y: height / 2 - 45, width: 90, height: 90 });
       fo.append(img);
-      root.append(fo);
+      root.append(fo, svg('text', { x: xs[0], y: height / 2 + 62, 'text-anchor': 'middle', class: 'small' }, `${sizes[0]} inputs: too many to draw`),
+        svg('text', { x: xs[0], y: height / 2 + 76, 'text-anchor': 'middle', class: 'small' }, 'their weights: the tiles below'));
       continue;
     }
     if (sizes[l] > MaxDrawn) {
@@ -52,6 +53,11 @@ export function diagram({ sizes, values, weights, mode, width = 900, height = 42
       const c = svg('circle', { cx: x, cy: y, r: Math.min(9, (height - 60) / sizes[l] / 2.2), fill: colour(v[j]), stroke: '#555', 'stroke-width': 0.6 });
       c.append(svg('title', {}, `${mode === 'delta' ? 'δ' : 'a'}${l}[${j}] = ${v[j]}`));
       root.append(c);
+      if (l === L && sizes[l] <= 20) {
+        const name = outputNames ? outputNames[j] : String(j);
+        root.append(svg('text', { x: x + 14, y: y + 4, 'font-weight': j === predicted ? 'bold' : null },
+          `${name}: ${mode === 'delta' ? 'δ' : 'a'} = ${fmt(v[j], 3)}${j === predicted ? '  ← the answer' : ''}`));
+      }
     }
   }
   return root;
@@ -87,9 +93,10 @@ export const networkView = {
     const mode = this.mode.value;
     const side = store.run.options.data === 'mnist' ? store.options.data.image_side : 0;
     const values = [mode === 'delta' ? bp.x.map(() => 0) : bp.x, ...bp.layers.map((l) => (mode === 'delta' ? l.delta : l.a))];
-    this.info.textContent = `Example ${bp.example}: class ${bp.label} (${bp.class_name}), the network answers ${bp.predicted}. Network after ${bp.epoch} epochs (snapshot ${bp.snapshot}).` +
+    this.info.textContent = `Example ${bp.example}: class ${bp.label} (${bp.class_name}), the network answers ${bp.predicted} (${bp.predicted_name}). Network after ${bp.epoch} epochs (snapshot ${bp.snapshot}).` +
       (mode === 'delta' ? ' The input layer has no δ.' : '');
-    this.picture.replaceChildren(diagram({ sizes: bp.sizes, values, weights: net.layers.map((l) => l.weights), mode, inputSide: side }));
+    const names = side ? store.options.data.classes : null;
+    this.picture.replaceChildren(diagram({ sizes: bp.sizes, values, weights: net.layers.map((l) => l.weights), mode, inputSide: side, outputNames: names, predicted: bp.predicted }));
     this.root.dataset.snapshot = String(net.snapshot);
     // Input and ∂C/∂w¹ of a few neurons, as images.
     const first = bp.layers[0];

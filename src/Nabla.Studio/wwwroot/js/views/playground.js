@@ -44,6 +44,13 @@ export const playgroundView = {
         field('seed', 'seed', el('input', { type: 'number' }))));
     this.setForm(c);
     this.form.addEventListener('change', () => toUrl(this.readForm()));
+    // Sliders say their value.
+    for (const name of ['noise', 'ratio']) {
+      const input = this.form.elements[name], out = el('span', { class: 'mono small', text: input.value });
+      input.addEventListener('input', () => { out.textContent = input.value; });
+      input.parentElement.append(out);
+      this[`${name}Text`] = out;
+    }
     this.message = el('div', { class: 'error small' });
     const train = el('button', { type: 'button', class: 'primary', 'data-testid': 'pg-train', onclick: () => this.train() }, 'Train');
     const stop = el('button', { type: 'button', 'data-testid': 'pg-stop', onclick: () => post('/api/runs/current/stop').catch(() => {}) }, 'Stop');
@@ -79,6 +86,7 @@ export const playgroundView = {
       if (input.dataset.feature) input.checked = c.features.split(',').includes(input.dataset.feature);
       else if (input.name && c[input.name] !== undefined) input.value = c[input.name];
     }
+    if (this.noiseText) { this.noiseText.textContent = this.form.elements.noise.value; this.ratioText.textContent = this.form.elements.ratio.value; }
   },
 
   readForm() {
@@ -112,7 +120,7 @@ export const playgroundView = {
       return;
     }
     let m;
-    try { m = await post('/api/playground/map', { resolution: 40 }); } catch (e) { this.message.textContent = e.message; return; }
+    try { m = await post('/api/playground/map', { resolution: 50 }); } catch (e) { this.message.textContent = e.message; return; }
     const epochs = store.epochs, last = epochs[epochs.length - 1];
     this.accuracy.textContent = last && last.training_accuracy !== null ? percent(last.training_accuracy) : '—';
     this.testAccuracy.textContent = last ? percent(last.test_correct / last.test_total) : '—';
@@ -136,17 +144,17 @@ export const playgroundView = {
     const ctx = c.getContext('2d');
     const cell = size / m.resolution;
     for (let i = 0; i < m.decision.length; i++) {
-      ctx.fillStyle = rgb(diverging(m.decision[i], 1));
+      ctx.fillStyle = rgb(diverging(m.decision[i] * 0.6, 1)); // pale, so that the points stand out
       ctx.fillRect((i % m.resolution) * cell, Math.floor(i / m.resolution) * cell, cell + 0.5, cell + 0.5);
     }
     const X = (x) => ((x + m.extent) / (2 * m.extent)) * size, Y = (y) => ((m.extent - y) / (2 * m.extent)) * size;
     for (const p of m.points) {
       ctx.beginPath();
-      ctx.arc(X(p.x1), Y(p.x2), 3, 0, 2 * Math.PI);
-      ctx.fillStyle = p.label === 1 ? '#2f6fb7' : '#e0852b';
+      ctx.arc(X(p.x1), Y(p.x2), 3.2, 0, 2 * Math.PI);
+      ctx.fillStyle = p.label === 1 ? '#0b4f9c' : '#b85c00';
       ctx.strokeStyle = p.training ? '#fff' : '#000';
-      ctx.lineWidth = p.training ? 1 : 1.5;
-      if (p.training) ctx.fill();
+      ctx.lineWidth = p.training ? 1 : 1.6;
+      ctx.fill();
       ctx.stroke();
     }
     return c;
@@ -169,7 +177,7 @@ export const playgroundView = {
       }
     }
     for (let l = 0; l <= L; l++) {
-      root.append(svg('text', { x: 60 + l * colW + node / 2, y: 12, 'text-anchor': 'middle' }, l === 0 ? 'features' : l === L ? 'output' : `layer ${l}`));
+      root.append(svg('text', { x: 60 + l * colW + node / 2, y: 12, 'text-anchor': 'middle' }, l === 0 ? 'features' : l === L ? 'output: class 0, 1' : `layer ${l}`));
       for (let j = 0; j < sizes[l]; j++) {
         const [x, y] = pos(l, j);
         const values = m.maps[l][j];

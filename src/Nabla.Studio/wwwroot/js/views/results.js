@@ -39,10 +39,10 @@ export const resultsView = {
         side ? image(examples[i].input, side, side, 3, grey) : null,
         el('div', { class: 'small' }, `#${m.index}: is `, el('b', { text: m.label_name })),
         el('div', { class: 'small' }, 'taken for ', el('b', { text: m.predicted_name })),
-        vectorBars('aᴸ', m.output, { width: 90, rowHeight: 8, testid: 'mistake-output', labels: r.class_names })));
+        vectorBars('aᴸ', m.output, { width: 150, rowHeight: 11, testid: 'mistake-output', labels: r.class_names, showLabels: true, highlight: { [m.label]: '#2e8b57', [m.predicted]: '#c0392b' } })));
     });
     this.mistakes.replaceChildren(el('h3', { text: `Misclassified (${r.total - r.correct}; the first ${shown.length})` }),
-      el('div', { class: 'small muted', text: `Each bar is one output neuron (class 0 at the top): the tallest is the network's answer.` }), tiles);
+      el('div', { class: 'small muted', text: `Each bar is one output neuron's activation: the longest is the network's answer (red); green is the true class.` }), tiles);
     void fmt;
   },
 };

@@ -23,9 +23,9 @@ export const slowdownView = {
     const series = (f) => Array.from({ length: L }, (_, i) => ({ name: `layer ${i + 1}`, colour: palette[i % palette.length], points: progress.map((p) => [p.epoch, f(p.layers[i])]) }));
     const items = Array.from({ length: L }, (_, i) => ({ name: `layer ${i + 1}`, colour: palette[i % palette.length] }));
     this.live.replaceChildren(el('h3', { text: 'This run: ‖∂C/∂wˡ‖ per layer (log scale)' }), legend(items),
-      lineChart(series((x) => x.weight_gradient_norm), { log: true, xLabel: 'epochs of training', yLabel: '‖∂C/∂w‖', width: 520, height: 200 }),
+      lineChart(series((x) => x.weight_gradient_norm), { log: true, xMin: 0, xLabel: 'epochs of training', yLabel: '‖∂C/∂w‖', width: 520, height: 200 }),
       el('h3', { text: 'Share of saturated neurons, σ\'(z) < 0.01' }),
-      lineChart(series((x) => x.saturated_fraction), { yMin: 0, yMax: 1, xLabel: 'epochs of training', yLabel: 'saturated', width: 520, height: 170 }),
+      lineChart(series((x) => x.saturated_fraction), { yMin: 0, yMax: 1, xMin: 0, xLabel: 'epochs of training', yLabel: 'saturated', width: 520, height: 170 }),
       el('div', { class: 'small muted', text: progress.length ? `${progress.length} measurements; the last: ` + progress[progress.length - 1].layers.map((x) => `layer ${x.layer} ${percent(x.saturated_fraction)} saturated`).join(', ') : 'Start a run (Train tab) to measure it as it learns.' }));
   },
 
@@ -41,7 +41,7 @@ export const slowdownView = {
       });
       const items = s.map((x) => ({ name: x.name, colour: x.colour, dashed: x.dashed }));
       this.compare.replaceChildren(el('h3', { text: `‖∂C/∂wˡ‖ from the same N(0,1) start, [${r.layers.join(',')}], η = ${r.eta}, ${r.train_size.toLocaleString('en')} examples` }),
-        legend(items), lineChart(s, { log: true, xLabel: 'epochs of training', yLabel: '‖∂C/∂w‖', width: 520, height: 240, testid: 'slowdown-chart' }),
+        legend(items), lineChart(s, { log: true, xMin: 0, xLabel: 'epochs of training', yLabel: '‖∂C/∂w‖', width: 520, height: 240, testid: 'slowdown-chart' }),
         el('div', { class: 'small' }, r.series.map((c) => `${c.configuration}: test accuracy ${percent(c.test_accuracy)}`).join(' · ')),
         el('div', { class: 'note', text: 'With the quadratic cost, δᴸ = (a − y) σ\'(zᴸ): saturated output neurons make every gradient small and learning crawls. Cross-entropy cancels σ\'(zᴸ) (δᴸ = a − y), so its gradients (dashed) stay larger.' }));
     } catch (e) { this.compare.replaceChildren(el('div', { class: 'error', text: e.message })); }
