@@ -68,11 +68,11 @@ internal static class StudioCommand
     {
         try
         {
-            using var p = Process.Start(new ProcessStartInfo(OperatingSystem.IsWindows() ? "cmd" : OperatingSystem.IsMacOS() ? "open" : "xdg-open")
-            {
-                ArgumentList = { OperatingSystem.IsWindows() ? "/c" : url }, UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true,
-            });
-            if (OperatingSystem.IsWindows()) { p?.Kill(); Process.Start(new ProcessStartInfo(url) { UseShellExecute = true }); }
+            // xdg-open on Linux; elsewhere the shell opens a URL with the default browser.
+            var start = OperatingSystem.IsLinux()
+                ? new ProcessStartInfo("xdg-open", url) { UseShellExecute = false, RedirectStandardError = true, RedirectStandardOutput = true }
+                : new ProcessStartInfo(url) { UseShellExecute = true };
+            using var _ = Process.Start(start);
         }
         catch (Exception e) when (e is System.ComponentModel.Win32Exception or InvalidOperationException)
         {

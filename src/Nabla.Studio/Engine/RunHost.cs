@@ -12,7 +12,7 @@ namespace Nabla.Studio.Engine;
 public sealed class RunHost : IDisposable
 {
     /// <summary>The publisher computes at most this share of the time (live figures on samples), whatever the network's size.</summary>
-    private const double PublisherDutyCycle = 0.05;
+    private const double PublisherDutyCycle = 0.03;
     /// <summary>At most this many epoch events per publication: tiny Playground epochs end thousands of times a second.</summary>
     private const int MaxEpochEventsPerTick = 20;
 

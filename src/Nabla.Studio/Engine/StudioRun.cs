@@ -121,7 +121,7 @@ public abstract class StudioRun
 public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPointIeee754<T>
 {
     // Live estimates use fixed samples, so that points along the curve are comparable.
-    private const int EstimateSample = 1000, SaturationSample = 250;
+    private const int EstimateSample = 500, SaturationSample = 200;
     private readonly TrainingRun<T> _run;
     private readonly MonitoredFigures _monitor;
     private readonly Dataset _evaluationSample, _trainingSample;

@@ -72,7 +72,7 @@ export const playgroundView = {
             el('div', {}, el('span', { text: 'test accuracy' }), this.testAccuracy)), this.epochText, this.boundary,
           legend([{ name: 'training cost', colour: '#2e8b57' }, { name: 'test cost', colour: '#6a3fb5' }]), this.curve)));
     this.refreshSoon = throttle(() => this.refresh(), 250);
-    store.on(() => { if (store.run?.options.data !== 'mnist') this.refreshSoon(); });
+    store.on(() => { if (root.classList.contains('active') && store.run?.options.data !== 'mnist') this.refreshSoon(); });
     this.refresh();
   },
   show() {

@@ -4,15 +4,16 @@ import { lineChart, legend, palette } from '../draw.js';
 
 export const slowdownView = {
   mount(root) {
+    this.root = root;
     this.live = el('div', { class: 'card', 'data-testid': 'slowdown-live' });
     this.compare = el('div', { class: 'card', 'data-testid': 'slowdown-compare' });
     const button = el('button', { type: 'button', class: 'primary', 'data-testid': 'slowdown-run', onclick: () => this.run(button) }, 'Run quadratic vs cross-entropy (as nabla explain slowdown)');
     root.append(el('p', { class: 'lead' },
       'Why learning can be slow. By BP1 and BP2 every δ carries a factor σ\'(z): a saturated neuron (σ\' ≈ 0) has a tiny error, so by BP3/BP4 its weights and bias barely move. ',
-      'Left: the current run, measured by the engine a few times a second on 250 training examples. Right: the chapter-3 experiment, sigmoid + quadratic against sigmoid + cross-entropy from the same saturated start.'),
+      'Left: the current run, measured by the engine a few times a second on a fixed sample of the training examples. Right: the chapter-3 experiment, sigmoid + quadratic against sigmoid + cross-entropy from the same saturated start.'),
       el('div', { class: 'row' }, this.live, el('div', {}, el('div', { class: 'buttons' }, button), this.compare)));
     this.redraw = throttle(() => this.draw(), 500);
-    store.on(() => this.redraw());
+    store.on(() => { if (root.classList.contains('active')) this.redraw(); });
     this.draw();
   },
   show() { this.redraw?.(); },

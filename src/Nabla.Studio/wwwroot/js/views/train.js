@@ -64,12 +64,19 @@ function readForm(form) {
   };
 }
 
+/** At most `max` items, evenly spaced, the last kept: a long run's live points cost the page no more to draw. */
+function thin(items, max) {
+  if (items.length <= max) return items;
+  const step = items.length / max;
+  return Array.from({ length: max }, (_, i) => items[Math.min(items.length - 1, Math.round((i + 1) * step) - 1)]);
+}
+
 export const trainView = {
   mount(root) {
     const intro = el('p', { class: 'lead' },
       'Train a network with the chapter\'s mini-batch stochastic gradient descent, on the engine\'s own thread. ',
       'Start a run, pause it, step one mini-batch at a time, and watch the other tabs: each shows the latest network. ',
-      'The big dots are the book\'s end-of-epoch evaluation (“Epoch 0: 5230 / 10000”); the thin lines are live estimates on 1,000 examples, a few times a second.');
+      'The big dots are the book\'s end-of-epoch evaluation (“Epoch 0: 5230 / 10000”); the thin lines are live estimates on a fixed sample of the same data, a few times a second.');
     const form = formFrom(store.run?.options?.data === 'mnist' ? store.run.options : store.options.defaults);
     const message = el('div', { class: 'error small', 'data-testid': 'train-error' });
     const button = (text, testid, handler, primary) => el('button', { type: 'button', 'data-testid': testid, class: primary ? 'primary' : null, onclick: async () => {
@@ -117,7 +124,7 @@ export const trainView = {
       for (const b of [start, reset]) b.disabled = run.state === 'running';
       pause.disabled = run.state !== 'running';
       resume.disabled = step.disabled = run.state !== 'paused';
-      const epochs = store.epochs, progress = store.progress;
+      const epochs = store.epochs, progress = thin(store.progress, 400);
       const last = epochs[epochs.length - 1];
       accuracy.textContent = last ? percent(last.test_correct / last.test_total) : '—';
       line.textContent = last ? `${last.line} (${last.evaluated_on})` : 'no epoch yet';
@@ -141,7 +148,7 @@ export const trainView = {
       log.textContent = epochs.slice(-200).map((e) => `${e.line}  cost ${fmt(e.test_cost)}  η ${e.eta}  ${e.train_seconds.toFixed(3)} s` +
         (e.training_accuracy !== null ? `  training ${percent(e.training_accuracy)}` : '')).join('\n');
       log.scrollTop = log.scrollHeight;
-    }, 200);
+    }, 500);
     store.on((kind) => {
       if (kind === 'reload' && store.run && store.run.options.data === 'mnist') setForm(form, store.run.options);
       redraw();
