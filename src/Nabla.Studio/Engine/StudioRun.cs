@@ -410,18 +410,17 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
     private void OnProgress(int done)
     {
         _position = done;
+        long now = Stopwatch.GetTimestamp();
         if (!_running)
         {
             // Stepping: cancel after the last requested mini-batch; paused or stopping: at once.
             if (_stop || Interlocked.Decrement(ref _steps) <= 0)
             {
                 Interlocked.Exchange(ref _steps, 0);
-                _segment.Cancel();
+                _segment.Cancel(); // the loop then takes a snapshot: the steps' result is visible at once
+                return;
             }
-            TakeSnapshot(); // a step's result is visible at once
-            return;
         }
-        long now = Stopwatch.GetTimestamp();
         if (now - _lastSnapshotTicks >= _snapshotTicks) TakeSnapshot(now);
     }
 

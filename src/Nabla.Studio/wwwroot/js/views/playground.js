@@ -62,7 +62,7 @@ export const playgroundView = {
     this.curve = el('div', {});
     root.append(el('p', { class: 'lead' },
       'TensorFlow Playground\'s toy problems, trained by the same engine as the real data: the output layer has one neuron per class (softmax, log-likelihood cost). ',
-      'The large map is the decision a¹ᴸ − a⁰ᴸ over the plane (blue: class 1, orange: class 0); the small maps are every neuron\'s output over the plane. Training points are filled, test points ringed. ',
+      'The large map is the decision a¹ᴸ − a⁰ᴸ over the plane (blue: class 1, orange: class 0); the small maps are every neuron\'s output over the plane. Points: dark blue class 1, dark orange class 0; training points ringed white, test points ringed black. ',
       'The URL holds the whole setup: copy it to share or reproduce this run exactly.'),
       el('div', { class: 'pg-grid' },
         el('div', {}, this.form, el('div', { class: 'buttons' }, train, stop), this.message),
