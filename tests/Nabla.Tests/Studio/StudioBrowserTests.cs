@@ -61,6 +61,7 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
         var errors = new List<string>();
         page.Console += (_, m) => { if (m.Type == "error") errors.Add(m.Text); };
         page.PageError += (_, e) => errors.Add(e);
+        page.Response += (_, r) => { if (r.Status >= 400) errors.Add($"{r.Status} {r.Request.Method} {r.Url}"); };
         await page.GotoAsync(new Uri(Studio.BaseAddress, "/" + hash).ToString());
         await page.WaitForSelectorAsync("body[data-ready=true]");
         return (page, errors);
@@ -246,6 +247,16 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
         Assert.True(double.Parse(accuracy[..^2], System.Globalization.CultureInfo.InvariantCulture) >= 90, $"training accuracy on the spiral: {accuracy}");
         Assert.True(await page.Locator("[data-testid=pg-network] canvas").CountAsync() >= 4 + 8 + 8 + 2);
         await Screenshot(page, "playground");
+
+        // Every other view works on the Playground network too.
+        foreach (var (view, selector) in new[] { ("network", "[data-testid=network-diagram] circle"), ("backprop", "[data-testid=bp-step][data-step='5'] svg"),
+                                                 ("demon", "[data-testid=demon-chart] svg path"), ("results", "table.confusion td") })
+        {
+            await page.GotoAsync(new Uri(Studio.BaseAddress, "/#" + view).ToString());
+            await page.WaitForSelectorAsync("body[data-ready=true]");
+            await page.WaitForSelectorAsync(selector);
+        }
+        Assert.Equal(4, await page.Locator("table.confusion td").CountAsync()); // two classes
         Assert.Empty(errors);
     }
 

@@ -28,13 +28,11 @@ export const store = {
   on(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); },
   emit(kind) { for (const fn of this.listeners) { try { fn(kind); } catch (e) { console.warn(e); } } },
   async reload() {
-    try {
-      const run = await get('/api/runs/current');
-      this.run = run; this.epochs = run.history.epochs; this.progress = run.history.progress;
-    } catch (e) {
-      if (e.status !== 404) throw e;
-      this.run = null; this.epochs = []; this.progress = [];
-    }
+    // Ask whether there is a run first: a 404 would be logged by the browser as an error.
+    const run = (await get('/api/health')).run === 'none' ? null : await get('/api/runs/current');
+    this.run = run;
+    this.epochs = run ? run.history.epochs : [];
+    this.progress = run ? run.history.progress : [];
     this.emit('reload');
   },
   connect() {
