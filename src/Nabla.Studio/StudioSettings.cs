@@ -39,6 +39,6 @@ public sealed record StudioSettings
     /// <summary>--checkpoint: where Ctrl-C checkpoints a run in progress; null: a new nabla-interrupted-* folder in <see cref="Folder"/>.</summary>
     public string? Checkpoint { get; init; }
     /// <summary>Snapshots of a training run, and so progress events, at most this often.</summary>
-    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMilliseconds(250);
+    public TimeSpan SnapshotInterval { get; init; } = TimeSpan.FromMilliseconds(500);
     public StudioLimits Limits { get; init; } = new();
 }

@@ -48,7 +48,7 @@ internal static class StudioCommand
         }
         catch (IOException e)
         {
-            throw new CliException($"cannot listen on {string.Join(", ", addresses)}: {e.Message}{(urls is null ? "; try another --port" : "")}", ExitCodes.InvalidArguments);
+            throw new CliException($"cannot listen on {string.Join(", ", addresses)}: {e.Message.TrimEnd('.')}{(urls is null ? "; try another --port" : "")}", ExitCodes.InvalidArguments);
         }
         string url = server.Addresses.FirstOrDefault()?.Replace("://[::]", "://localhost").Replace("://0.0.0.0", "://localhost") ?? addresses[0];
         Console.WriteLine($"Data: {data.Mnist.Description}");

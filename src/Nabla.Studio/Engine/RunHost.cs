@@ -12,7 +12,7 @@ namespace Nabla.Studio.Engine;
 public sealed class RunHost : IDisposable
 {
     /// <summary>The publisher computes at most this share of the time (live figures on samples), whatever the network's size.</summary>
-    private const double PublisherDutyCycle = 0.03;
+    private const double PublisherDutyCycle = 0.02;
     /// <summary>At most this many epoch events per publication: tiny Playground epochs end thousands of times a second.</summary>
     private const int MaxEpochEventsPerTick = 20;
 
@@ -116,6 +116,7 @@ public sealed class RunHost : IDisposable
     /// <summary>The publisher: events from the current run, never more often than the snapshot interval, never blocking the run.</summary>
     private void Publish()
     {
+        LowerPriority();
         StudioRun? run = null;
         int epochsSent = 0;
         long snapshotSent = 0, stateSent = -1;
@@ -162,6 +163,24 @@ public sealed class RunHost : IDisposable
             while (rest.Elapsed.TotalSeconds < wait && run.State == RunState.Running && !_disposed) Thread.Sleep(20);
         }
     }
+
+    /// <summary>
+    /// The publisher's work (live figures, serialising events) should use a core only when training leaves one idle: on
+    /// Linux a thread has its own nice value, and 19 gives it about 1/70 of a core that training also wants. Elsewhere,
+    /// or if refused, it keeps the default priority.
+    /// </summary>
+    private static void LowerPriority()
+    {
+        if (!OperatingSystem.IsLinux()) return;
+        try { _ = SetPriority(0 /* PRIO_PROCESS: for a thread id, that thread */, GetThreadId(), 19); }
+        catch (Exception e) when (e is DllNotFoundException or EntryPointNotFoundException) { }
+    }
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "setpriority", SetLastError = true)]
+    private static extern int SetPriority(int which, int who, int priority);
+
+    [System.Runtime.InteropServices.DllImport("libc", EntryPoint = "gettid")]
+    private static extern int GetThreadId();
 
     public void Dispose()
     {

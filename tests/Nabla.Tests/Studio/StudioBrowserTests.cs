@@ -95,6 +95,7 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
         await page.ClickAsync("[data-testid=train-start]");
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=run-status]').textContent.includes('finished')", null, new() { Timeout = 120_000 });
         await page.WaitForFunctionAsync("() => document.querySelector('[data-testid=train-log]').textContent.split('\\n').length >= 5");
+        await page.WaitForFunctionAsync("() => !document.querySelector('[data-testid=train-start]').disabled"); // the view has drawn the end
         // The evaluation curve: one dot per epoch.
         int dots = await page.Locator("[data-testid=train-accuracy-chart] circle[fill='#6a3fb5']").CountAsync();
         Assert.True(dots >= 3, $"the accuracy curve has {dots} points");

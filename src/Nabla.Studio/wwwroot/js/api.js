@@ -47,12 +47,17 @@ export const store = {
     source.addEventListener('epoch', (e) => {
       const record = JSON.parse(e.data);
       if (!this.epochs.length || this.epochs[this.epochs.length - 1].epoch < record.epoch) this.epochs.push(record);
+      if (this.run && this.run.epoch <= record.epoch) { this.run.epoch = record.epoch + 1; this.run.position = 0; }
       this.emit('epoch');
     });
     source.addEventListener('progress', (e) => {
       const record = JSON.parse(e.data);
       this.progress.push(record);
-      if (this.run) { this.run.snapshot = Math.max(this.run.snapshot, record.snapshot); }
+      if (this.run) {
+        this.run.snapshot = Math.max(this.run.snapshot, record.snapshot);
+        this.run.epoch = Math.max(this.run.epoch, Math.floor(record.epoch));
+        if (Math.floor(record.epoch) === this.run.epoch) this.run.position = record.examples;
+      }
       this.emit('progress');
     });
     source.onerror = () => this.emit('disconnected');

@@ -1,5 +1,5 @@
 // Nabla Studio: tabs, the shared event stream, and the status line. Each view lives in its own module.
-import { get, post, store, percent } from './api.js';
+import { get, post, store, percent, throttle } from './api.js';
 import { trainView } from './views/train.js';
 import { networkView } from './views/network.js';
 import { backpropView } from './views/backprop.js';
@@ -39,7 +39,7 @@ async function main() {
   const d = store.options.data;
   document.getElementById('data-line').textContent = `Data: ${d.description}` +
     (d.bundled_sample ? ' — the small sample that ships with Nabla.' : '') + ' Playground mode makes its own 2-D points.';
-  store.on(status);
+  store.on(throttle(status, 1000)); // the header's line, once a second at most
   store.connect();
   await store.reload();
   // Every view needs a network: with none yet, create the default one, untrained and paused (nothing runs until Start).

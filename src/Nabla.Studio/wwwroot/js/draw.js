@@ -88,7 +88,7 @@ export function lineChart(series, { width = 520, height = 220, xLabel = '', yLab
   if (x1 === x0) { x1 = x0 + 1; }
   if (y1 === y0) { y1 = y0 + (Math.abs(y0) || 1) * 0.1; y0 -= (Math.abs(y0) || 1) * 0.1; }
   const X = (x) => m.l + ((tx(x) - x0) / (x1 - x0)) * (width - m.l - m.r);
-  const tick = (v, lg, range) => lg ? fmt(10 ** v, 2) : Math.abs(range) >= 0.05 && Math.abs(range) < 1e4 ? v.toFixed(Math.max(0, Math.min(4, Math.ceil(-Math.log10(range / 4)) + 1))) : fmt(v, 3);
+  const tick = (v, lg, range) => lg ? fmt(10 ** v, 2) : Math.abs(range) >= 0.05 && Math.abs(range) < 1e4 ? String(Number(v.toPrecision(3))) : fmt(v, 3);
   const Y = (y) => height - m.b - ((ty(y) - y0) / (y1 - y0)) * (height - m.t - m.b);
   const grid = svg('g', { class: 'grid' }), axis = svg('g', { class: 'axis' });
   for (let i = 0; i <= 4; i++) {
@@ -108,7 +108,8 @@ export function lineChart(series, { width = 520, height = 220, xLabel = '', yLab
   for (const s of series) {
     const pts = s.points.filter(ok);
     if (!pts.length) continue;
-    const d = pts.map((p, i) => `${i ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join('');
+    // A gap wider than s.maxGap (in x) is not bridged: two live points an epoch apart say nothing of what lies between.
+    const d = pts.map((p, i) => `${i && !(s.maxGap && p[0] - pts[i - 1][0] > s.maxGap) ? 'L' : 'M'}${X(p[0]).toFixed(1)},${Y(p[1]).toFixed(1)}`).join('');
     root.append(svg('path', { d, fill: 'none', stroke: s.colour, 'stroke-width': s.width || 1.8, 'stroke-dasharray': s.dashed ? '5 4' : null, opacity: s.opacity ?? 1 }));
     if (s.dots) for (const p of pts) root.append(svg('circle', { cx: X(p[0]), cy: Y(p[1]), r: s.dotRadius || 2.6, fill: s.colour }));
   }

@@ -124,31 +124,34 @@ export const trainView = {
       for (const b of [start, reset]) b.disabled = run.state === 'running';
       pause.disabled = run.state !== 'running';
       resume.disabled = step.disabled = run.state !== 'paused';
-      const epochs = store.epochs, progress = thin(store.progress, 400);
+      const epochs = store.epochs, progress = thin(store.progress, 300);
       const last = epochs[epochs.length - 1];
       accuracy.textContent = last ? percent(last.test_correct / last.test_total) : '—';
       line.textContent = last ? `${last.line} (${last.evaluated_on})` : 'no epoch yet';
       const live = progress[progress.length - 1];
-      speed.textContent = live && live.examples_per_second ? Math.round(live.examples_per_second).toLocaleString('en') : (last ? Math.round(last.examples_per_second).toLocaleString('en') : '—');
-      position.textContent = `epoch ${run.epoch} of ${run.options.epochs}, example ${run.position.toLocaleString('en')} of ${run.examples_per_epoch.toLocaleString('en')}`;
+      // While training: the speed between the last two snapshots; otherwise the last epoch's (its training time alone).
+      const rate = run.state === 'running' && live && live.examples_per_second ? live.examples_per_second : last ? last.examples_per_second : 0;
+      speed.textContent = rate ? Math.round(rate).toLocaleString('en') : '—';
+      position.textContent = run.state === 'finished' ? `done: ${run.epoch} epochs (${run.stop_reason})`
+        : `${run.state}: epoch ${run.epoch} of ${run.options.epochs}, example ${run.position.toLocaleString('en')} of ${run.examples_per_epoch.toLocaleString('en')}`;
       // Epoch e ends at x = e + 1 (epochs done); live points sit where they were taken.
       const endOf = (e) => e.epoch + 1;
       accuracyChart.replaceChildren(lineChart([
-        { name: 'eval live', colour: '#b9a3e0', width: 1.2, points: progress.map((p) => [p.epoch, p.evaluation_accuracy]) },
-        { name: 'train live', colour: '#9fd3b5', width: 1.2, points: progress.map((p) => [p.epoch, p.training_accuracy]) },
+        { name: 'eval live', colour: '#b9a3e0', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.evaluation_accuracy]) },
+        { name: 'train live', colour: '#9fd3b5', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.training_accuracy]) },
         { name: 'train', colour: '#2e8b57', dots: true, points: epochs.filter((e) => e.training_accuracy !== null).map((e) => [endOf(e), e.training_accuracy]) },
         { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), e.test_correct / e.test_total]) },
       ], { xLabel: 'epochs of training', yLabel: 'accuracy', width: 640, height: 210, xMin: 0 }));
       costChart.replaceChildren(lineChart([
-        { name: 'eval live', colour: '#b9a3e0', width: 1.2, points: progress.map((p) => [p.epoch, p.evaluation_cost]) },
-        { name: 'train live', colour: '#9fd3b5', width: 1.2, points: progress.map((p) => [p.epoch, p.training_cost]) },
+        { name: 'eval live', colour: '#b9a3e0', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.evaluation_cost]) },
+        { name: 'train live', colour: '#9fd3b5', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.training_cost]) },
         { name: 'train', colour: '#2e8b57', dots: true, points: epochs.filter((e) => e.training_cost !== null).map((e) => [endOf(e), e.training_cost]) },
         { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), e.test_cost]) },
       ], { xLabel: 'epochs of training', yLabel: 'cost', width: 640, height: 180, xMin: 0 }));
       log.textContent = epochs.slice(-200).map((e) => `${e.line}  cost ${fmt(e.test_cost)}  η ${e.eta}  ${e.train_seconds.toFixed(3)} s` +
         (e.training_accuracy !== null ? `  training ${percent(e.training_accuracy)}` : '')).join('\n');
       log.scrollTop = log.scrollHeight;
-    }, 500);
+    }, 1000); // once a second: the page's drawing competes with training for the cores
     store.on((kind) => {
       if (kind === 'reload' && store.run && store.run.options.data === 'mnist') setForm(form, store.run.options);
       redraw();
