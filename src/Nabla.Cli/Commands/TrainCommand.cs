@@ -165,19 +165,8 @@ internal static class TrainCommand
 
     private static MonitoredFigures ParseMonitor(string text)
     {
-        var monitor = MonitoredFigures.None;
-        foreach (var name in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            monitor |= name.ToLowerInvariant() switch
-            {
-                "training-cost" => MonitoredFigures.TrainingCost,
-                "training-accuracy" => MonitoredFigures.TrainingAccuracy,
-                "evaluation-cost" => MonitoredFigures.EvaluationCost,
-                "evaluation-accuracy" => MonitoredFigures.EvaluationAccuracy,
-                "all" => MonitoredFigures.All,
-                "none" => MonitoredFigures.None,
-                _ => throw new CliException($"--monitor: '{name}' is not training-cost, training-accuracy, evaluation-cost, evaluation-accuracy, all or none", ExitCodes.InvalidArguments),
-            };
-        return monitor;
+        try { return MonitoredFiguresNames.Parse(text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries)); }
+        catch (NablaException e) { throw new CliException($"--monitor: {e.Message}", ExitCodes.InvalidArguments); }
     }
 
     private static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch

@@ -234,7 +234,7 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
         });
         var stopping = o.EarlyStopping is int patience ? Check("early-stopping", () => new EarlyStopping(patience)) : null;
         var run = Check("epochs", () => new TrainingRun<T>(sgd, schedule, o.Epochs, stopping));
-        var monitor = Check("monitor", () => ParseMonitor(o.Monitor));
+        var monitor = Check("monitor", () => MonitoredFiguresNames.Parse(o.Monitor));
         var studio = new StudioRun<T>(o, run, monitor, cost, training, evaluation, evaluationName, toy, description, snapshotInterval);
         studio._thread.Start();
         return studio;
@@ -245,23 +245,6 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
     {
         try { return make(); }
         catch (NablaException e) { throw new NablaException($"{option}: {e.Message}"); }
-    }
-
-    private static MonitoredFigures ParseMonitor(IEnumerable<string> names)
-    {
-        var monitor = MonitoredFigures.None;
-        foreach (var name in names)
-            monitor |= name.ToLowerInvariant() switch
-            {
-                "training-cost" => MonitoredFigures.TrainingCost,
-                "training-accuracy" => MonitoredFigures.TrainingAccuracy,
-                "evaluation-cost" => MonitoredFigures.EvaluationCost,
-                "evaluation-accuracy" => MonitoredFigures.EvaluationAccuracy,
-                "all" => MonitoredFigures.All,
-                "none" => MonitoredFigures.None,
-                _ => throw new NablaException($"'{name}' is not training-cost, training-accuracy, evaluation-cost, evaluation-accuracy, all or none"),
-            };
-        return monitor;
     }
 
     /// <summary>The Studio's caps: checked before anything is allocated.</summary>
