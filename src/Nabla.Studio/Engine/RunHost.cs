@@ -120,6 +120,7 @@ public sealed class RunHost : IDisposable
         StudioRun? run = null;
         int epochsSent = 0;
         long snapshotSent = 0, stateSent = -1;
+        double previousSpent = 0;
         var interval = _settings.SnapshotInterval;
         while (!_disposed)
         {
@@ -157,7 +158,9 @@ public sealed class RunHost : IDisposable
                 _hub.Publish("error", new { error = e.Message });
             }
             // Keep the live figures to a small share of the time: a large network's estimates take longer, so come less often.
-            double spent = clock.Elapsed.TotalSeconds;
+            // The lesser of the last two measurements: the first ones run while the JIT compiles and would idle the publisher for seconds.
+            double spent = Math.Min(clock.Elapsed.TotalSeconds, previousSpent);
+            previousSpent = clock.Elapsed.TotalSeconds;
             var rest = Stopwatch.StartNew();
             double wait = Math.Min(5, spent * (1 / PublisherDutyCycle - 1)) - interval.TotalSeconds;
             while (rest.Elapsed.TotalSeconds < wait && run.State == RunState.Running && !_disposed) Thread.Sleep(20);
