@@ -13,7 +13,7 @@ internal static class CommandRunner
     public static readonly Option<bool> Json = new("--json") { Description = "Print one JSON object on stdout instead of prose (progress goes to stderr)", Recursive = true };
     public static readonly Option<bool> Verbose = new("--verbose") { Description = "Show stack traces of errors", Recursive = true };
 
-    public static int Invoke(RootCommand root, string[] args)
+    public static int Invoke(Command root, string[] args)
     {
         root.Options.Add(Json);
         root.Options.Add(Verbose);

@@ -1,10 +1,14 @@
 using System.CommandLine;
+using System.CommandLine.Help;
 using Nabla.Cli;
 using Nabla.Cli.Commands;
 
 // `nabla`: a thin front end. It parses, calls the library and renders; the algorithm lives in src/Nabla.
-var root = new RootCommand("nabla — feedforward networks trained with backpropagation (Nielsen, Neural Networks and Deep Learning, ch. 2)")
+// Named "nabla" whatever the executable is called (Nabla.Cli.dll under `dotnet`, the `nabla` tool), so help says `nabla`.
+var root = new Command("nabla", "nabla — feedforward networks trained with backpropagation (Nielsen, Neural Networks and Deep Learning, ch. 2)")
 {
+    new HelpOption(),
+    new VersionOption(),
     TrainCommand.Create(),
     EvaluateCommand.Create(),
     GradCheckCommand.Create(),
@@ -12,5 +16,6 @@ var root = new RootCommand("nabla — feedforward networks trained with backprop
     BenchCommand.Create(),
     ExportCommand.Create(),
     PredictCommand.Create(),
+    StudioCommand.Create(),
 };
 return CommandRunner.Invoke(root, args);

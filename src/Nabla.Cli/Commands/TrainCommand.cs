@@ -142,19 +142,10 @@ internal static class TrainCommand
 
     private static MonitoredFigures ParseMonitor(string text)
     {
-        var monitor = MonitoredFigures.None;
-        foreach (var name in text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries))
-            monitor |= name.ToLowerInvariant() switch
-            {
-                "training-cost" => MonitoredFigures.TrainingCost,
-                "training-accuracy" => MonitoredFigures.TrainingAccuracy,
-                "evaluation-cost" => MonitoredFigures.EvaluationCost,
-                "evaluation-accuracy" => MonitoredFigures.EvaluationAccuracy,
-                "all" => MonitoredFigures.All,
-                "none" => MonitoredFigures.None,
-                _ => throw CommonOptions.NotOneOf("--monitor", name, ["training-cost", "training-accuracy", "evaluation-cost", "evaluation-accuracy", "all", "none"]),
-            };
-        return monitor;
+        var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
+        foreach (var name in names)
+            if (!MonitoredFiguresNames.Names.Contains(name.ToLowerInvariant())) throw CommonOptions.NotOneOf("--monitor", name, MonitoredFiguresNames.Names);
+        return MonitoredFiguresNames.Parse(names);
     }
 
     internal static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch

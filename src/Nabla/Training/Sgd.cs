@@ -73,6 +73,13 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>
+    /// How many examples apart <see cref="TrainEpoch"/> calls its progress callback (rounded up to whole mini-batches);
+    /// null: about 1 % of the epoch. A caller that pauses or steps between mini-batches (the Studio) sets it to
+    /// <see cref="MiniBatchSize"/>, so that the callback sees every mini-batch boundary.
+    /// </summary>
+    public int? ProgressEvery { get; set; }
+
     /// <summary>The order of the training examples after the last shuffle (each epoch shuffles it further), for checkpoints.</summary>
     public int[] Order
     {
@@ -150,7 +157,9 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             cancellation.ThrowIfCancellationRequested();
             Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
         }
-        int reportEvery = Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
+        int reportEvery = ProgressEvery is int every
+            ? (int)Math.Clamp(((long)every + MiniBatchSize - 1) / MiniBatchSize * MiniBatchSize, MiniBatchSize, Math.Max(n, MiniBatchSize))
+            : Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
         var loader = _loadAhead && _position < n ? _loader ??= new BatchLoader<T>(_batch) : null;
         try
         {

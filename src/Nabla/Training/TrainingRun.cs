@@ -17,6 +17,32 @@ public enum MonitoredFigures
     All = TrainingCost | TrainingAccuracy | Evaluation,
 }
 
+/// <summary>The names of <see cref="MonitoredFigures"/> on a command line or in a request: training-cost, ..., all, none.</summary>
+public static class MonitoredFiguresNames
+{
+    /// <summary>Every name <see cref="Parse"/> knows.</summary>
+    public static IReadOnlyList<string> Names { get; } = ["training-cost", "training-accuracy", "evaluation-cost", "evaluation-accuracy", "all", "none"];
+
+    /// <summary>The figures named (any of <see cref="Names"/>).</summary>
+    /// <exception cref="NablaException">A name is not one of them.</exception>
+    public static MonitoredFigures Parse(IEnumerable<string> names)
+    {
+        var monitor = MonitoredFigures.None;
+        foreach (var name in names)
+            monitor |= name.Trim().ToLowerInvariant() switch
+            {
+                "training-cost" => MonitoredFigures.TrainingCost,
+                "training-accuracy" => MonitoredFigures.TrainingAccuracy,
+                "evaluation-cost" => MonitoredFigures.EvaluationCost,
+                "evaluation-accuracy" => MonitoredFigures.EvaluationAccuracy,
+                "all" => MonitoredFigures.All,
+                "none" => MonitoredFigures.None,
+                _ => throw new NablaException($"'{name}' is not training-cost, training-accuracy, evaluation-cost, evaluation-accuracy, all or none"),
+            };
+        return monitor;
+    }
+}
+
 /// <summary>
 /// One epoch's outcome: training time, η used, and the figures asked for (null when not monitored).
 /// Costs include the regularisation penalty (network2.py's total_cost).
