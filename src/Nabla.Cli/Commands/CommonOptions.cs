@@ -19,6 +19,59 @@ internal static class CommonOptions
 
     public static Option<int> Seed() => new("--seed") { Description = "Seed of every random choice (initial weights, shuffling): the same seed gives the same run", DefaultValueFactory = _ => 1 };
 
+    public static Option<string> Init() =>
+        new("--init") { Description = "standard-normal: N(0,1) as in the book; scaled-normal: weights N(0,1/n_in)", DefaultValueFactory = _ => "standard-normal" };
+
+    public static Option<double> Lambda() =>
+        new("--lambda") { Description = "Regularisation parameter λ (0: none); n is the training set size", DefaultValueFactory = _ => 0.0 };
+
+    public static Option<string> RegularizationKind() =>
+        new("--regularization") { Description = "l2 (weight decay) or l1", DefaultValueFactory = _ => "l2" };
+
+    public static Option<double> Dropout() =>
+        new("--dropout") { Description = "Probability p of dropping a hidden neuron during training (inverted dropout; 0: none)", DefaultValueFactory = _ => 0.0 };
+
+    public static Option<string> Optimizer() =>
+        new("--optimizer") { Description = "sgd (the chapter's rule), momentum or adam", DefaultValueFactory = _ => "sgd" };
+
+    public static Option<double> Momentum() =>
+        new("--momentum") { Description = "Momentum coefficient μ for --optimizer momentum", DefaultValueFactory = _ => 0.9 };
+
+    public static Initialization ParseInit(string text) => text.ToLowerInvariant() switch
+    {
+        "standard-normal" or "standard" or "normal" => Initialization.StandardNormal,
+        "scaled-normal" or "scaled" => Initialization.ScaledNormal,
+        _ => throw new CliException($"--init: '{text}' is not standard-normal or scaled-normal", ExitCodes.InvalidArguments),
+    };
+
+    public static Regularization ParseRegularization(string kind, double lambda)
+    {
+        if (!(lambda >= 0) || !double.IsFinite(lambda)) throw new CliException($"--lambda: must be 0 or more, got {lambda}", ExitCodes.InvalidArguments);
+        return kind.ToLowerInvariant() switch
+        {
+            _ when lambda == 0 => Nabla.Regularization.None,
+            "l2" => Nabla.Regularization.L2(lambda),
+            "l1" => Nabla.Regularization.L1(lambda),
+            _ => throw new CliException($"--regularization: '{kind}' is not l2 or l1", ExitCodes.InvalidArguments),
+        };
+    }
+
+    public static Optimizer<T> MakeOptimizer<T>(string name, int[] layers, double momentum) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+        name.ToLowerInvariant() switch
+        {
+            "sgd" => Optimizer<T>.Sgd(),
+            "momentum" => Optimizer<T>.Momentum(layers, momentum),
+            "adam" => Optimizer<T>.Adam(layers),
+            var o => throw new CliException($"--optimizer: '{o}' is not sgd, momentum or adam", ExitCodes.InvalidArguments),
+        };
+
+    /// <summary>The cost must suit the output layer's σ (cross-entropy needs outputs in (0, 1), log-likelihood softmax): checked before any data is read.</summary>
+    public static void CheckCostFitsOutput(Cost cost, Activation output)
+    {
+        try { cost.CheckOutputActivation(output); }
+        catch (NablaException e) { throw new CliException($"--cost {cost.Name}: {e.Message}", ExitCodes.InvalidArguments); }
+    }
+
     public static int[] ParseLayers(string text)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

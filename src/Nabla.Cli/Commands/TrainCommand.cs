@@ -45,18 +45,18 @@ internal static class TrainCommand
         var eta = new Option<double>("--eta") { Description = "Learning rate η (the first one, with a schedule)", DefaultValueFactory = _ => 3.0 };
         var cost = CommonOptions.Cost();
         var activation = CommonOptions.Activation();
-        var init = new Option<string>("--init") { Description = "standard-normal: N(0,1) as in the book; scaled-normal: weights N(0,1/n_in)", DefaultValueFactory = _ => "standard-normal" };
+        var init = CommonOptions.Init();
         var seed = CommonOptions.Seed();
         var data = CommonOptions.Data();
         var output = new Option<string?>("--out") { Description = "Save the trained network here (safetensors layout)" };
         var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set; the test set is then used once, at the end" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
-        var lambda = new Option<double>("--lambda") { Description = "Regularisation parameter λ (0: none); n is the training set size", DefaultValueFactory = _ => 0.0 };
-        var regularization = new Option<string>("--regularization") { Description = "l2 (weight decay) or l1", DefaultValueFactory = _ => "l2" };
-        var dropout = new Option<double>("--dropout") { Description = "Probability p of dropping a hidden neuron during training (inverted dropout; 0: none)", DefaultValueFactory = _ => 0.0 };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd (the chapter's rule), momentum or adam", DefaultValueFactory = _ => "sgd" };
-        var momentum = new Option<double>("--momentum") { Description = "Momentum coefficient μ for --optimizer momentum", DefaultValueFactory = _ => 0.9 };
+        var lambda = CommonOptions.Lambda();
+        var regularization = CommonOptions.RegularizationKind();
+        var dropout = CommonOptions.Dropout();
+        var optimizer = CommonOptions.Optimizer();
+        var momentum = CommonOptions.Momentum();
         var schedule = new Option<string>("--schedule") { Description = "constant; step (η × --step-gamma every --step-every epochs); halving (η/2 when evaluation accuracy has not improved for --halving-patience epochs, stop after --halvings halvings)", DefaultValueFactory = _ => "constant" };
         var stepGamma = new Option<double>("--step-gamma") { Description = "Factor γ of the step schedule", DefaultValueFactory = _ => 0.5 };
         var stepEvery = new Option<int>("--step-every") { Description = "Period in epochs of the step schedule", DefaultValueFactory = _ => 10 };
@@ -94,11 +94,11 @@ internal static class TrainCommand
             }
             var sizes = CommonOptions.ParseLayers(source.GetValue(layers)!);
             var settings = new Settings(sizes, CommonOptions.ParseActivations(source.GetValue(activation)!, sizes.Length - 1),
-                CommonOptions.ParseCost(source.GetValue(cost)!), ParseInit(source.GetValue(init)!), source.GetValue(epochs), source.GetValue(batch),
+                CommonOptions.ParseCost(source.GetValue(cost)!), CommonOptions.ParseInit(source.GetValue(init)!), source.GetValue(epochs), source.GetValue(batch),
                 source.GetValue(eta), source.GetValue(seed), source.GetValue(data), source.GetValue(output), parse.GetValue(CommandRunner.Json),
                 source.GetValue(validation), source.GetValue(trainSize), source.GetValue(precision)!)
             {
-                Regularization = ParseRegularization(source.GetValue(regularization)!, source.GetValue(lambda)),
+                Regularization = CommonOptions.ParseRegularization(source.GetValue(regularization)!, source.GetValue(lambda)),
                 Dropout = source.GetValue(dropout),
                 Optimizer = source.GetValue(optimizer)!.ToLowerInvariant(),
                 Momentum = source.GetValue(momentum),
@@ -144,25 +144,6 @@ internal static class TrainCommand
         catch (NablaException e) { throw new CliException($"--resume: {e.Message}", ExitCodes.InvalidInput); }
     }
 
-    private static Initialization ParseInit(string text) => text.ToLowerInvariant() switch
-    {
-        "standard-normal" or "standard" or "normal" => Initialization.StandardNormal,
-        "scaled-normal" or "scaled" => Initialization.ScaledNormal,
-        _ => throw new CliException($"--init: '{text}' is not standard-normal or scaled-normal", ExitCodes.InvalidArguments),
-    };
-
-    private static Regularization ParseRegularization(string kind, double lambda)
-    {
-        if (!(lambda >= 0) || !double.IsFinite(lambda)) throw new CliException($"--lambda: must be 0 or more, got {lambda}", ExitCodes.InvalidArguments);
-        return kind.ToLowerInvariant() switch
-        {
-            _ when lambda == 0 => Regularization.None,
-            "l2" => Regularization.L2(lambda),
-            "l1" => Regularization.L1(lambda),
-            _ => throw new CliException($"--regularization: '{kind}' is not l2 or l1", ExitCodes.InvalidArguments),
-        };
-    }
-
     private static MonitoredFigures ParseMonitor(string text)
     {
         var monitor = MonitoredFigures.None;
@@ -179,14 +160,6 @@ internal static class TrainCommand
             };
         return monitor;
     }
-
-    private static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch
-    {
-        "sgd" => Optimizer<T>.Sgd(),
-        "momentum" => Optimizer<T>.Momentum(s.Layers, s.Momentum),
-        "adam" => Optimizer<T>.Adam(s.Layers),
-        var o => throw new CliException($"--optimizer: '{o}' is not sgd, momentum or adam", ExitCodes.InvalidArguments),
-    };
 
     private static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
     {
@@ -207,6 +180,7 @@ internal static class TrainCommand
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
         if (s.Out is not null) CheckWritable(s.Out);
 
+        CommonOptions.CheckCostFitsOutput(s.Cost, s.Activations[^1]);
         var data = CommonOptions.LocateData(s.Data);
         CommonOptions.CheckShapeAgainstData(s.Layers, data.Training, "--layers");
         var training = s.TrainSize is int n && n < data.Training.Count ? data.Training.Slice(0, n) : data.Training;
@@ -220,7 +194,7 @@ internal static class TrainCommand
             var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
             {
                 Regularization = s.Regularization,
-                Optimizer = MakeOptimizer<T>(s),
+                Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
                 DropoutProbability = s.Dropout,
             };
             sgd.LoadAhead &= s.LoadAhead;
@@ -231,6 +205,7 @@ internal static class TrainCommand
         {
             throw new CliException(e.Message, ExitCodes.InvalidArguments);
         }
+        using var trainer = run.Sgd; // its threads end with the command
 
         if (!s.Json)
         {

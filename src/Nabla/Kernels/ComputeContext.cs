@@ -44,6 +44,13 @@ public sealed class ComputeContext : IDisposable
         else _team.Run(work);
     }
 
+    /// <summary>As <see cref="Run"/>, but a part's exception reaches the caller as itself rather than inside an <see cref="AggregateException"/>.</summary>
+    internal void RunUnwrapped(ParallelWork work)
+    {
+        try { Run(work); }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!); }
+    }
+
     /// <summary>
     /// How many threads pay for training <paramref name="sizes"/> with mini-batches of <paramref name="batch"/>: every core
     /// when a step has at least half a million multiply-adds (each thread then works several microseconds between meetings),

@@ -17,6 +17,12 @@ public sealed record EpochReport(int Epoch, double TrainSeconds, int Correct, in
 public readonly record struct Evaluation(int Correct, int Total, double Cost)
 {
     public double Accuracy => Total == 0 ? double.NaN : (double)Correct / Total;
+
+    /// <summary>
+    /// True when the network gave the same output a^L, bit for bit, for every example (of two or more): it no longer looks at
+    /// its input, as when every ReLU of a layer has died (<see cref="Diagnostics.ConstantOutput"/> finds the layer).
+    /// </summary>
+    public bool SameOutputForEveryExample { get; init; }
 }
 
 /// <summary>
@@ -26,16 +32,18 @@ public readonly record struct Evaluation(int Correct, int Total, double Cost)
 /// Chapter 3's refinements are options: L2/L1 <see cref="Regularization"/>, <see cref="DropoutProbability"/>
 /// on the hidden layers, and another <see cref="Optimizer"/> (momentum, Adam). The same seed gives the same
 /// run; the generator's state and the shuffle order can be saved and restored (<see cref="Random"/>, <see cref="Order"/>).
+/// A trainer with more than one thread, or loading ahead, owns threads: dispose it when done.
 /// </summary>
-public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int EvaluationBatchSize = 500;
+    private readonly ComputeContext _context;
     private readonly MiniBatch<T> _batch;
+    private readonly MiniBatchLoader<T> _loader;
     private MiniBatch<T>? _evaluationBatch;
     private int[] _order = [];
     private int _position;
-    private Dropout<T>? _dropout;
-    private BatchLoader<T>? _loader;
+    private Dropout? _dropout;
     private bool _loadAhead;
 
     public Network<T> Network { get; }
@@ -55,7 +63,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     public double DropoutProbability
     {
         get => _dropout?.Probability ?? 0;
-        set => _dropout = value == 0 ? null : new Dropout<T>(Network.Sizes, MiniBatchSize, value);
+        set => _dropout = value == 0 ? null : new Dropout(value);
     }
 
     /// <summary>
@@ -66,11 +74,14 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     public bool LoadAhead
     {
         get => _loadAhead;
-        set
-        {
-            _loadAhead = value;
-            if (!value) _loader = null;
-        }
+        set => _loadAhead = value;
+    }
+
+    /// <summary>When set, every step adds the time of each of its phases here (<c>nabla bench --breakdown</c>); null (the default) reads no clock.</summary>
+    public StepTiming? Timing
+    {
+        get => _batch.Timing;
+        set => _batch.Timing = value;
     }
 
     /// <summary>The order of the training examples after the last shuffle (each epoch shuffles it further), for checkpoints.</summary>
@@ -99,13 +110,23 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (threads is < 1 or > 64) throw new NablaException($"the number of threads must be 1 to 64, got {threads}");
         if (!(eta > T.Zero) || !T.IsFinite(eta)) throw new NablaException($"the learning rate η must be a positive number, got {eta}");
         if (miniBatchSize < 1) throw new NablaException($"the mini-batch size m must be at least 1, got {miniBatchSize}");
+        cost.CheckOutputActivation(network.Activations[network.L]);
         Network = network;
         Cost = cost;
         Eta = eta;
         MiniBatchSize = miniBatchSize;
-        _batch = new MiniBatch<T>(network, miniBatchSize, threads == 1 ? ComputeContext.Serial : new ComputeContext(threads));
+        _context = threads == 1 ? ComputeContext.Serial : new ComputeContext(threads);
+        _batch = new MiniBatch<T>(network, miniBatchSize, _context);
+        _loader = new MiniBatchLoader<T>(network.Sizes, miniBatchSize, _context);
         Random = new Xoshiro256(seed);
         _loadAhead = threads == 1 && Environment.ProcessorCount > 1;
+    }
+
+    /// <summary>The threads of the products (with more than one) and the loading thread end; the trainer cannot train after this.</summary>
+    public void Dispose()
+    {
+        _loader.Dispose();
+        if (_context != ComputeContext.Serial) _context.Dispose();
     }
 
     /// <summary>
@@ -151,26 +172,28 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
         }
         int reportEvery = Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
-        var loader = _loadAhead && _position < n ? _loader ??= new BatchLoader<T>(_batch) : null;
+        bool ahead = _loadAhead && _position < n;
+        Timing?.Start();
         try
         {
-            loader?.Request(training, _order, _position, Math.Min(MiniBatchSize, n - _position));
+            if (ahead) _loader.StartLoading(training, _order, _position, Math.Min(MiniBatchSize, n - _position));
             for (int start = _position; start < n; start += MiniBatchSize)
             {
                 // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
                 if (start > 0) cancellation.ThrowIfCancellationRequested();
                 int m = Math.Min(MiniBatchSize, n - start);
                 int next = start + m;
-                if (loader is null)
+                if (ahead)
                 {
-                    Step(training, _order.AsSpan(start, m), next: _order.AsSpan(next, Math.Min(MiniBatchSize, n - next)));
+                    _loader.FinishLoading(_batch);
+                    if (next < n) _loader.StartLoading(training, _order, next, Math.Min(MiniBatchSize, n - next));
                 }
                 else
                 {
-                    loader.TakeInto(_batch);
-                    if (next < n) loader.Request(training, _order, next, Math.Min(MiniBatchSize, n - next));
-                    Compute(training.Count);
+                    _loader.Load(_batch, training, _order.AsSpan(start, m), next: _order.AsSpan(next, Math.Min(MiniBatchSize, n - next)));
                 }
+                Timing?.Mark(StepPhase.Load);
+                Compute(training.Count);
                 if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))
                     throw new TrainingDivergedException(null, start / MiniBatchSize, "the output error δ^L");
                 _position = next;
@@ -179,7 +202,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         finally
         {
-            loader?.Drain(); // an epoch cut short leaves no gather running into the next one
+            if (ahead) _loader.Cancel(); // an epoch cut short leaves no gather running into the next one
         }
         _position = 0;
     }
@@ -188,30 +211,26 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// One update from the examples <paramref name="indices"/> of <paramref name="data"/>: backprop over the
     /// batch (through dropout masks if on), then the optimiser's step (regularised with n = data.Count).
     /// </summary>
-    public void Step(Dataset data, ReadOnlySpan<int> indices) => Step(data, indices, default);
-
-    // next: the examples of the following step, fetched into the cache meanwhile.
-    private void Step(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
+    public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
-        _batch.Load(data, indices, next);
+        _loader.Load(_batch, data, indices);
         Compute(data.Count);
     }
 
-    // Backprop over the loaded batch and the optimiser's step; n = the size of the training set, for regularisation.
+    /// <summary>
+    /// The training step on the loaded batch, the same for every recipe: one forward pass (through the dropout masks, when on),
+    /// one backward pass (BP1, BP2), and the optimiser's step (BP3, BP4 and the update; fused for plain SGD). n = the size of
+    /// the training set, for regularisation.
+    /// </summary>
     private void Compute(int n)
     {
-        if (_dropout is null)
-        {
-            _batch.FeedForward();
-            _batch.BackpropagateError(Cost);
-        }
-        else
-        {
-            _dropout.Draw(Random, _batch.Size, Network.Sizes);
-            _batch.FeedForwardWithDropout(_dropout);
-            _batch.BackpropagateErrorWithDropout(Cost, _dropout);
-        }
-        Optimizer.Step(_batch, Eta, Regularization, n);
+        _dropout?.Draw(Random);
+        _batch.FeedForward(_dropout);
+        Timing?.Mark(StepPhase.FeedForward);
+        _batch.BackpropagateError(Cost, _dropout);
+        Timing?.Mark(StepPhase.BackpropagateError);
+        Optimizer.Step(_batch, Eta, Regularization, n); // marks the gradient, when it computes one
+        Timing?.Mark(StepPhase.Update);
     }
 
     /// <summary>
@@ -220,6 +239,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public Evaluation Evaluate(Dataset data)
     {
+        _evaluationBatch ??= new MiniBatch<T>(Network, Math.Max(1, Math.Min(EvaluationBatchSize, data.Count)), _context);
         var e = Evaluate(Network, Cost, data, ref _evaluationBatch);
         return data.Count == 0 ? e : e with { Cost = e.Cost + Regularization.Penalty(Network, data.Count) };
     }
@@ -237,6 +257,8 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         Span<int> indices = new int[batch.Capacity];
         int correct = 0;
         double totalCost = 0;
+        T[]? firstOutput = null;
+        bool sameOutput = true;
         for (int start = 0; start < data.Count; start += batch.Capacity)
         {
             int m = Math.Min(batch.Capacity, data.Count - start);
@@ -245,7 +267,12 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             batch.FeedForward();
             correct += batch.CountCorrect();
             totalCost += double.CreateChecked(batch.TotalCost(cost));
+            firstOutput ??= batch.Activation(network.L)[..network.Sizes[^1]].ToArray();
+            sameOutput = sameOutput && batch.EveryOutputEquals(firstOutput);
         }
-        return new Evaluation(correct, data.Count, data.Count == 0 ? double.NaN : totalCost / data.Count);
+        return new Evaluation(correct, data.Count, data.Count == 0 ? double.NaN : totalCost / data.Count)
+        {
+            SameOutputForEveryExample = data.Count > 1 && sameOutput,
+        };
     }
 }
