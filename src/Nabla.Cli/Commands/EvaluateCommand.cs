@@ -21,7 +21,7 @@ internal static class EvaluateCommand
             CommonOptions.CheckShapeAgainstData(loaded.Network.Sizes, mnist.Test, path);
             var e = Sgd<float>.Evaluate(loaded.Network, c, mnist.Test);
             if (parse.GetValue(CommandRunner.Json))
-                CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost });
+                CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost, evaluated_on = "test" });
             else
             {
                 Console.WriteLine($"Data: {mnist.Description}");

@@ -223,6 +223,7 @@ internal static class TrainCommand
         var total = Stopwatch.StartNew();
         double trainSeconds = 0;
         int epochsRun = 0;
+        bool warnedConstantOutput = false;
         using var interruption = new Interruption();
         while (!run.Finished)
         {
@@ -252,16 +253,10 @@ internal static class TrainCommand
             string line = EpochLine(r, s.Monitor, evaluationName);
             if (s.Json) Console.Error.WriteLine(line); else Console.WriteLine(line);
             var diagnosticsReport = extras.AfterEpoch(network, s.Cost, training, r.Epoch, e);
-            epochs.Add(new
-            {
-                epoch = r.Epoch, train_seconds = r.TrainSeconds, test_correct = e.Correct, test_total = e.Total, test_cost = e.Cost, evaluated_on = evaluationName,
-                eta = r.Eta,
-                training_cost = s.Monitor.HasFlag(MonitoredFigures.TrainingCost) ? r.TrainingCost : null,
-                training_accuracy = s.Monitor.HasFlag(MonitoredFigures.TrainingAccuracy) ? r.TrainingAccuracy : null,
-                evaluation_cost = s.Monitor.HasFlag(MonitoredFigures.EvaluationCost) ? r.EvaluationCost : null,
-                evaluation_accuracy = s.Monitor.HasFlag(MonitoredFigures.EvaluationAccuracy) ? r.EvaluationAccuracy : null,
-                diagnostics = diagnosticsReport,
-            });
+            string? warning = e.SameOutputForEveryExample ? ConstantOutputWarning(network, evaluation, r.Epoch, evaluationName, e) : null;
+            if (warning is not null && !warnedConstantOutput) Console.Error.WriteLine($"nabla: warning: {warning}"); // once: the next epochs say the same
+            warnedConstantOutput |= warning is not null;
+            epochs.Add(EpochJson(r, evaluationName, s.Monitor, diagnosticsReport, warning));
             if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments);
         }
         // Early stopping keeps the best network: the one at the best evaluation accuracy.
@@ -292,6 +287,7 @@ internal static class TrainCommand
                 dropout = s.Dropout,
                 epochs,
                 stop_reason = run.StopReason,
+                evaluated_on = evaluationName,
                 best_epoch = run.BestEpoch >= 0 ? run.BestEpoch : (int?)null,
                 best_accuracy = run.BestEpoch >= 0 ? run.BestAccuracy : (double?)null,
                 restored_best = run.EarlyStopping is not null,
@@ -317,6 +313,37 @@ internal static class TrainCommand
                 Console.WriteLine("Note: this was the small sample bundled with Nabla. For the full Fashion-MNIST, install Debian's package dataset-fashion-mnist or pass --data DIR.");
         }
         return ExitCodes.Success;
+    }
+
+    /// <summary>
+    /// One epoch in --json: the evaluation figures are named after the data they come from (test_correct, or validation_correct
+    /// under --validation; evaluated_on says which), so that test_* always means the test set.
+    /// </summary>
+    private static Dictionary<string, object?> EpochJson(EpochResult r, string evaluatedOn, MonitoredFigures monitor, object? diagnostics, string? warning)
+    {
+        var e = r.Evaluation!.Value;
+        var json = new Dictionary<string, object?>
+        {
+            ["epoch"] = r.Epoch, ["train_seconds"] = r.TrainSeconds,
+            [$"{evaluatedOn}_correct"] = e.Correct, [$"{evaluatedOn}_total"] = e.Total, [$"{evaluatedOn}_cost"] = e.Cost,
+            ["evaluated_on"] = evaluatedOn, ["eta"] = r.Eta,
+            ["training_cost"] = monitor.HasFlag(MonitoredFigures.TrainingCost) ? r.TrainingCost : null,
+            ["training_accuracy"] = monitor.HasFlag(MonitoredFigures.TrainingAccuracy) ? r.TrainingAccuracy : null,
+            ["evaluation_cost"] = monitor.HasFlag(MonitoredFigures.EvaluationCost) ? r.EvaluationCost : null,
+            ["evaluation_accuracy"] = monitor.HasFlag(MonitoredFigures.EvaluationAccuracy) ? r.EvaluationAccuracy : null,
+            ["same_output_for_every_example"] = e.SameOutputForEveryExample,
+            ["diagnostics"] = diagnostics,
+        };
+        if (warning is not null) json["warning"] = warning;
+        return json;
+    }
+
+    /// <summary>A network that answers the same for every evaluation example has stopped looking at its input: say so, and why it likely did.</summary>
+    private static string ConstantOutputWarning<T>(Network<T> network, Dataset evaluation, int epoch, string evaluatedOn, Evaluation e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var report = Nabla.Diagnostics.ConstantOutput.Explain(network, evaluation);
+        return $"after epoch {epoch} the network gives the same output for every one of the {e.Total:N0} {evaluatedOn} examples " +
+               $"({e.Accuracy:P2} is the share of the one class it answers)" + (report is null ? "" : $": {report.Message}");
     }
 
     /// <summary>The book's "Epoch 0: 9129 / 10000", with the monitored figures after it.</summary>

@@ -27,6 +27,9 @@ public sealed class ComputeContext : IDisposable
     /// <summary>Number of threads, the caller's included.</summary>
     public int Threads { get; }
 
+    /// <summary>How many times work was handed to the team (a count the tests read to know that work was really split).</summary>
+    internal long TeamRuns { get; private set; }
+
     /// <param name="threads">1 to 64; 1 starts no thread.</param>
     public ComputeContext(int threads)
     {
@@ -41,7 +44,11 @@ public sealed class ComputeContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(work);
         if (_team is null) work.Execute(0, 1);
-        else _team.Run(work);
+        else
+        {
+            TeamRuns++;
+            _team.Run(work);
+        }
     }
 
     /// <summary>As <see cref="Run"/>, but a part's exception reaches the caller as itself rather than inside an <see cref="AggregateException"/>.</summary>

@@ -83,6 +83,15 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
         helper.Post(data, order, start, count, draw, Transform);
     }
 
+    /// <summary>For tests: while unset, the helper claims no request (so the caller must take it over).</summary>
+    internal ManualResetEventSlim? HelperGate
+    {
+        set => (_helper ??= Helper.Start(this)).Gate = value;
+    }
+
+    /// <summary>How many requests the caller gathered itself because the helper had not started them.</summary>
+    internal int TakenOver => _helper?.TakenOver ?? 0;
+
     /// <summary>The batch asked for by <see cref="StartLoading"/>, swapped into <paramref name="batch"/> without a copy; rethrows what its gather threw.</summary>
     public void FinishLoading(MiniBatch<T> batch)
     {
@@ -236,9 +245,15 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
         private const int Idle = 0, Requested = 1, Claimed = 2, Done = 3;
 
         /// <summary>How long the helper waits for the next request on the CPU before it parks.</summary>
-        public static readonly TimeSpan SpinBeforeParking = TimeSpan.FromMicroseconds(LoaderSpin());
+        public static readonly TimeSpan SpinBeforeParking = TimeSpan.FromMicroseconds(Knob("NABLA_LOADER_SPIN_US", 2000));
 
-        private static double LoaderSpin() => double.TryParse(Environment.GetEnvironmentVariable("NABLA_LOADER_SPIN_US"), out var us) ? us : 50;
+        /// <summary>A pause this long in the helper's spin loop means the system gave its core to another thread.</summary>
+        public static readonly TimeSpan PreemptedAfter = TimeSpan.FromMicroseconds(Knob("NABLA_LOADER_PREEMPTED_US", 50));
+
+        /// <summary>How long the helper parks at once, without spinning, after it saw that the machine is busy.</summary>
+        public static readonly TimeSpan ParkFor = TimeSpan.FromMicroseconds(Knob("NABLA_LOADER_PARK_US", 200_000));
+
+        private static double Knob(string name, double fallback) => double.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
 
         private readonly int _outputs;
         private readonly Rows _rows;
@@ -255,6 +270,8 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
 
         public T[] Inputs, Targets;
         public int Size;
+        public int TakenOver;
+        public ManualResetEventSlim? Gate;
 
         private Helper(int inputs, int outputs, int capacity)
         {
@@ -289,7 +306,10 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
             int state = Volatile.Read(ref _state);
             if (state == Idle) return;
             if (state == Requested && Interlocked.CompareExchange(ref _state, Claimed, Requested) == Requested)
+            {
+                TakenOver++;
                 Serve(callerRows);
+            }
             else
                 WaitUntilDone();
             _state = Idle;
@@ -330,23 +350,35 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
             }
         }
 
+        /// <summary>
+        /// Waits for each request and serves it. Between requests the helper spins, as a step is far too short to park and
+        /// wake a thread for, unless the machine is busy: a gap of more than <see cref="PreemptedAfter"/> between two turns
+        /// of the spin loop means the system took the core away, and a spinning helper would then take time from the training
+        /// thread (or from whoever else needs the core). For the next <see cref="ParkFor"/> it parks as soon as it is idle;
+        /// a request it is too late for is done by the caller itself.
+        /// </summary>
         private void Loop()
         {
             long parkAfter = (long)(SpinBeforeParking.TotalSeconds * Stopwatch.Frequency);
+            long preempted = (long)(PreemptedAfter.TotalSeconds * Stopwatch.Frequency);
+            long parkUntil = 0;
             while (!_stopped)
             {
-                long idleSince = Stopwatch.GetTimestamp();
-                int spins = 0;
+                long last = Stopwatch.GetTimestamp(), idleSince = last;
                 while (Volatile.Read(ref _state) != Requested)
                 {
                     if (_stopped) return;
-                    Thread.SpinWait(1);
-                    if (++spins % 16 == 0 && Stopwatch.GetTimestamp() - idleSince > parkAfter)
+                    long now = Stopwatch.GetTimestamp();
+                    if (now - last > preempted) parkUntil = now + (long)(ParkFor.TotalSeconds * Stopwatch.Frequency);
+                    if (now < parkUntil || now - idleSince > parkAfter)
                     {
                         Park();
                         idleSince = Stopwatch.GetTimestamp();
                     }
+                    last = Stopwatch.GetTimestamp();
+                    Thread.SpinWait(1);
                 }
+                Gate?.Wait();
                 if (Interlocked.CompareExchange(ref _state, Claimed, Requested) == Requested)
                     Serve(_rows);
             }

@@ -45,6 +45,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     private int _position;
     private Dropout? _dropout;
     private bool _loadAhead;
+    private bool _disposed;
 
     public Network<T> Network { get; }
     public Cost Cost { get; }
@@ -122,9 +123,13 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         _loadAhead = threads == 1 && Environment.ProcessorCount > 1;
     }
 
+    /// <summary>The threads of the products.</summary>
+    internal ComputeContext Context => _context;
+
     /// <summary>The threads of the products (with more than one) and the loading thread end; the trainer cannot train after this.</summary>
     public void Dispose()
     {
+        _disposed = true;
         _loader.Dispose();
         if (_context != ComputeContext.Serial) _context.Dispose();
     }
@@ -160,6 +165,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     /// </summary>
     public void TrainEpoch(Dataset training, Action<int>? onProgress = null, CancellationToken cancellation = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         int n = training.Count;
         if (_order.Length != n || _position >= n)
         {
@@ -213,6 +219,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     /// </summary>
     public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         _loader.Load(_batch, data, indices);
         Compute(data.Count);
     }
