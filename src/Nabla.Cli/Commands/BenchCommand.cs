@@ -84,6 +84,9 @@ internal static class BenchCommand
     public static string DescribeThreads<T>(Sgd<T> sgd, int threads) where T : unmanaged, IFloatingPointIeee754<T> =>
         $"{threads} thread{(threads == 1 ? "" : "s")} for the products{(sgd.LoadAhead ? " + 1 loading the next mini-batch" : "")}";
 
+    /// <summary>The width of <see cref="Vector{T}"/>, which the kernels use (see <see cref="WidestVectors"/>).</summary>
+    private static int KernelVectorBits => Vector<byte>.Count * 8;
+
     /// <summary>The thread count to use: <paramref name="requested"/>, or the choice for this network and batch when it is 0.</summary>
     public static int ResolveThreads(int requested, IReadOnlyList<int> sizes, int batch)
     {
@@ -170,7 +173,7 @@ internal static class BenchCommand
         if (!s.Json)
         {
             Console.WriteLine($"Data: {description}");
-            Console.WriteLine($"Network {recipe}, {DescribeThreads(sgd, s.Threads)}, {Environment.ProcessorCount} cores");
+            Console.WriteLine($"Network {recipe}, {DescribeThreads(sgd, s.Threads)}, {Environment.ProcessorCount} cores, kernels on {KernelVectorBits}-bit vectors");
             Console.WriteLine($"Measured peak: {DescribePeak<T>(peak)}");
         }
 
@@ -206,6 +209,7 @@ internal static class BenchCommand
                 eta = s.Eta,
                 threads = s.Threads,
                 load_ahead = sgd.LoadAhead,
+                kernel_vector_bits = KernelVectorBits,
                 precision = typeof(T) == typeof(float) ? "float32" : "float64",
                 epoch_seconds = seconds,
                 min_seconds = min,
