@@ -108,10 +108,17 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
             (_network, _gradient, _penalty, _rule) = (network, gradient, penalty, rule);
             try
             {
-                if (context.Threads == 1 || network.ParameterCount < MinParallelEntries) Execute(0, 1);
+                if (context.Threads == 1 || Entries(network) < MinParallelEntries) Execute(0, 1);
                 else context.Run(this);
             }
             finally { (_network, _gradient, _rule) = (null, null, null); }
+        }
+
+        private static long Entries(Network<T> network)
+        {
+            long entries = 0;
+            for (int p = 0; p < 2 * network.L; p++) entries += Parameter(network, p).Length;
+            return entries;
         }
 
         public override void Execute(int part, int parts)
