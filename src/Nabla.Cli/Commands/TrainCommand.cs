@@ -14,7 +14,7 @@ internal static class TrainCommand
         double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision)
     {
         public int Threads { get; init; }
-        public bool LoadAhead { get; init; } = true;
+        public bool LoadAhead { get; init; }
         public bool Diagnostics { get; init; }
         public string? Plot { get; init; }
         public Regularization Regularization { get; init; }
@@ -197,7 +197,7 @@ internal static class TrainCommand
                 Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
                 DropoutProbability = s.Dropout,
             };
-            sgd.LoadAhead &= s.LoadAhead;
+            sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
             run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
             if (s.Resume is not null) Checkpoint.Restore(run, s.Resume);
         }

@@ -245,21 +245,20 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
         private const int Idle = 0, Requested = 1, Claimed = 2, Done = 3;
 
         /// <summary>How long the helper waits for the next request on the CPU before it parks.</summary>
-        public static readonly TimeSpan SpinBeforeParking = TimeSpan.FromMicroseconds(Knob("NABLA_LOADER_SPIN_US", 2000));
+        public static readonly TimeSpan SpinBeforeParking = TimeSpan.FromMilliseconds(2);
 
         /// <summary>A pause this long in the helper's spin loop means the system gave its core to another thread.</summary>
-        public static readonly TimeSpan PreemptedAfter = TimeSpan.FromMicroseconds(Knob("NABLA_LOADER_PREEMPTED_US", 50));
+        public static readonly TimeSpan PreemptedAfter = TimeSpan.FromMicroseconds(50);
 
         /// <summary>How long the helper parks at once, without spinning, after it saw that the machine is busy.</summary>
-        public static readonly TimeSpan ParkFor = TimeSpan.FromMicroseconds(Knob("NABLA_LOADER_PARK_US", 200_000));
-
-        private static double Knob(string name, double fallback) => double.TryParse(Environment.GetEnvironmentVariable(name), out var v) ? v : fallback;
+        public static readonly TimeSpan ParkFor = TimeSpan.FromMilliseconds(200);
 
         private readonly int _outputs;
         private readonly Rows _rows;
         private readonly object _gate = new();
         private int _state;
         private int _parked;
+        private long _restUntil; // while the machine is busy: the helper parks and the caller gathers, with no wake-up to pay
         private volatile bool _stopped;
         private Dataset? _data;
         private int[] _order = [];
@@ -296,7 +295,7 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
             if (_state != Idle) throw new InvalidOperationException("a batch is already being loaded");
             (_data, _order, _start, Size, _draw, _transform) = (data, order, start, count, draw, transform);
             Interlocked.Exchange(ref _state, Requested); // a full fence: the request is visible before the state, and _parked is read after it
-            if (Volatile.Read(ref _parked) != 0)
+            if (Volatile.Read(ref _parked) != 0 && Stopwatch.GetTimestamp() >= Volatile.Read(ref _restUntil))
                 lock (_gate) Monitor.PulseAll(_gate);
         }
 
@@ -354,8 +353,8 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
         /// Waits for each request and serves it. Between requests the helper spins, as a step is far too short to park and
         /// wake a thread for, unless the machine is busy: a gap of more than <see cref="PreemptedAfter"/> between two turns
         /// of the spin loop means the system took the core away, and a spinning helper would then take time from the training
-        /// thread (or from whoever else needs the core). For the next <see cref="ParkFor"/> it parks as soon as it is idle;
-        /// a request it is too late for is done by the caller itself.
+        /// thread (or from whoever else needs the core). Then, for <see cref="ParkFor"/>, it parks and is not woken: the caller
+        /// gathers each batch itself, as without a loader. The first post after that wakes it to try again.
         /// </summary>
         private void Loop()
         {
@@ -369,7 +368,7 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
                 {
                     if (_stopped) return;
                     long now = Stopwatch.GetTimestamp();
-                    if (now - last > preempted) parkUntil = now + (long)(ParkFor.TotalSeconds * Stopwatch.Frequency);
+                    if (now - last > preempted) Volatile.Write(ref _restUntil, parkUntil = now + (long)(ParkFor.TotalSeconds * Stopwatch.Frequency));
                     if (now < parkUntil || now - idleSince > parkAfter)
                     {
                         Park();
