@@ -187,7 +187,8 @@ internal static class BenchCommand
             if (!s.Json) Console.WriteLine($"Epoch {epoch}: {seconds[epoch]:F3} s");
             else Console.Error.WriteLine($"Epoch {epoch}: {seconds[epoch]:F3} s");
         }
-        var phases = s.Breakdown ? TimePhases(sgd, training, s.Layers, peak.AllCores.Gflops) : null;
+        // A phase's share is of the peak of the cores the products use: one core's for one thread.
+        var phases = s.Breakdown ? TimePhases(sgd, training, s.Layers, (s.Threads == 1 ? peak.OneCore : peak.AllCores).Gflops) : null;
 
         double min = seconds.Min();
         double median = Median(seconds);
@@ -234,7 +235,8 @@ internal static class BenchCommand
             Console.WriteLine($"At the peak, the products of an epoch would take {limitSeconds * 1e3:F1} ms: min is {min / limitSeconds:F2}× that");
             if (phases is not null)
             {
-                Console.WriteLine($"Per phase, one more epoch with a clock read between the phases of every step ({phases.Steps:N0} steps):");
+                Console.WriteLine($"Per phase, one more epoch with a clock read between the phases of every step ({phases.Steps:N0} steps; " +
+                                  $"shares of the peak of {(s.Threads == 1 ? "one core" : $"{peak.AllCores.Threads} cores")}):");
                 Console.WriteLine($"  {"phase",-22} {"s/epoch",8} {"share",7} {"GFLOP/s",8} {"of peak",8}");
                 foreach (var p in phases.Rows)
                     Console.WriteLine($"  {p.Phase,-22} {p.Seconds,8:F3} {p.Share,7:P1} {(p.Gflops is double g ? g.ToString("F1") : "—"),8} {(p.ShareOfPeak is double sp ? sp.ToString("P1") : "—"),8}");

@@ -38,6 +38,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
 {
     private const int EvaluationBatchSize = 500;
     private readonly ComputeContext _context;
+    private readonly TeamOrSolo? _teamOrSolo; // with more than one thread
     private readonly MiniBatch<T> _batch;
     private readonly MiniBatchLoader<T> _loader;
     private MiniBatch<T>? _evaluationBatch;
@@ -120,6 +121,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         Eta = eta;
         MiniBatchSize = miniBatchSize;
         _context = threads == 1 ? ComputeContext.Serial : new ComputeContext(threads);
+        if (threads > 1) _teamOrSolo = new TeamOrSolo(_context);
         _batch = new MiniBatch<T>(network, miniBatchSize, _context);
         _loader = new MiniBatchLoader<T>(network.Sizes, miniBatchSize, _context);
         Random = new Xoshiro256(seed);
@@ -182,6 +184,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         int reportEvery = Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
         bool ahead = _loadAhead && _position < n;
         Timing?.Start();
+        _teamOrSolo?.Restart();
         try
         {
             if (ahead) _loader.StartLoading(training, _order, _position, Math.Min(MiniBatchSize, n - _position));
@@ -202,6 +205,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
                 }
                 Timing?.Mark(StepPhase.Load);
                 Compute(training.Count);
+                _teamOrSolo?.StepDone();
                 if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))
                     throw new TrainingDivergedException(null, start / MiniBatchSize, "the output error δ^L");
                 _position = next;
