@@ -8,24 +8,31 @@ namespace Nabla;
 /// The fully matrix-based backpropagation over a whole mini-batch: the m examples are the rows of one
 /// matrix, so each layer is one matrix product instead of m matrix-vector products. All buffers (z^l,
 /// a^l and δ^l for every layer, for up to <see cref="Capacity"/> examples) are made once, here, as in
-/// llm.c: a training step allocates nothing.
+/// llm.c: a training step allocates nothing. Every product runs through <see cref="ParallelGemm{T}"/> on the
+/// threads of the batch's <see cref="ComputeContext"/>, and so do the elementwise steps of large layers.
+/// Filling the batch with examples is the job of <see cref="MiniBatchLoader{T}"/>.
 /// </summary>
-public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly T[][] _a;      // a^l for l = 0…L; a^0 holds the inputs. Capacity × n_l each.
     private readonly T[][] _z;      // z^l for l = 1…L
     private readonly T[][] _delta;  // δ^l for l = 1…L
-    private T[] _y;                 // targets, Capacity × n_L (swapped with a StagedInputs when a loader filled the next batch)
+    private T[][]? _sigma;          // σ(z^l) before the dropout mask, for hidden layers, made when dropout is first used
+    private T[] _y;                 // targets, Capacity × n_L
     private readonly ParallelGemm<T> _gemm;
-    private readonly ParallelGather? _gather; // with more than one thread
-    private readonly ParallelRows? _rows;     // with more than one thread
-    private readonly float[] _pixelScratch; // one input row, when pixels become inputs of a type other than float
+    private readonly ParallelRows? _rows; // with more than one thread
 
     public Network<T> Network { get; }
     /// <summary>The most examples a batch can hold.</summary>
     public int Capacity { get; }
     /// <summary>m, the number of examples now in the batch.</summary>
     public int Size { get; private set; }
+
+    /// <summary>Where the trainer's step times go, when it times them; the optimiser marks the end of the gradient here.</summary>
+    internal StepTiming? Timing { get; set; }
+
+    /// <summary>The threads the products and the large elementwise steps run on.</summary>
+    internal ComputeContext Context => _gemm.Context;
 
     private IReadOnlyList<int> Sizes => Network.Sizes;
     private int L => Network.L;
@@ -39,19 +46,14 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         Network = network;
         Capacity = capacity;
         _gemm = new ParallelGemm<T>(context ?? ComputeContext.Serial);
-        if (_gemm.Context.Threads > 1)
-        {
-            _gather = new ParallelGather(_gemm.Context, capacity, network.Sizes[0]);
-            _rows = new ParallelRows(_gemm.Context);
-        }
-        _pixelScratch = typeof(T) == typeof(float) ? [] : new float[network.Sizes[0]];
+        if (_gemm.Context.Threads > 1) _rows = new ParallelRows(_gemm.Context);
         _a = network.Sizes.Select(n => new T[capacity * n]).ToArray();
         _z = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
         _delta = network.Sizes.Select((n, l) => l == 0 ? [] : new T[capacity * n]).ToArray();
         _y = new T[capacity * network.Sizes[^1]];
     }
 
-    /// <summary>a^l of the batch, one row per example; a^0 is the input.</summary>
+    /// <summary>a^l of the batch, one row per example; a^0 is the input. With dropout, a hidden layer's a^l is the masked σ(z^l) that the next layer sees.</summary>
     public Span<T> Activation(int l) => _a[l].AsSpan(0, Size * Sizes[l]);
     /// <summary>z^l of the batch, one row per example.</summary>
     public Span<T> WeightedInput(int l) => _z[CheckLayer(l)].AsSpan(0, Size * Sizes[l]);
@@ -73,207 +75,74 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
         Size = m;
     }
 
-    /// <summary>Copies the examples <paramref name="indices"/> of <paramref name="data"/> into the batch: inputs as rows, labels as one-hot targets.</summary>
-    public void Load(Dataset data, ReadOnlySpan<int> indices)
-    {
-        Fill(data, indices, _a[0], _y, _pixelScratch, _gather);
-        Size = indices.Length;
-    }
+    /// <summary>
+    /// Copies the examples <paramref name="indices"/> of <paramref name="data"/> into the batch (inputs as rows, targets as rows:
+    /// one-hot for classes), on this thread: <see cref="MiniBatchLoader{T}"/>'s gather, for a batch used on its own.
+    /// </summary>
+    public void Load(Dataset data, ReadOnlySpan<int> indices) => MiniBatchLoader<T>.Gather(this, data, indices);
 
-    /// <summary>Inputs and targets for a batch of this shape, to be filled by <see cref="Fill(Dataset, ReadOnlySpan{int}, StagedInputs{T})"/> on another thread.</summary>
-    internal StagedInputs<T> CreateStaging() =>
-        new(new T[Capacity * Sizes[0]], new T[Capacity * Sizes[L]], typeof(T) == typeof(float) ? [] : new float[Sizes[0]]);
+    /// <summary>The whole input and target buffers (Capacity rows), for the loader to fill.</summary>
+    internal (T[] Inputs, T[] Targets) Buffers => (_a[0], _y);
 
-    /// <summary>As <see cref="Load(Dataset, ReadOnlySpan{int})"/>, into <paramref name="staged"/> instead of the batch. Touches nothing of the batch: safe on another thread.</summary>
-    internal void Fill(Dataset data, ReadOnlySpan<int> indices, StagedInputs<T> staged)
+    /// <summary>Makes <paramref name="inputs"/> and <paramref name="targets"/> (filled elsewhere, m rows) this batch's, and hands back the old buffers: no copy.</summary>
+    internal void SwapIn(ref T[] inputs, ref T[] targets, int m)
     {
-        Fill(data, indices, staged.Inputs, staged.Targets, staged.Scratch, gather: null);
-        staged.Size = indices.Length;
-    }
-
-    /// <summary>Makes the filled <paramref name="staged"/> inputs and targets this batch's, and hands the batch's old buffers to <paramref name="staged"/>: no copy.</summary>
-    internal void SwapIn(StagedInputs<T> staged)
-    {
-        if (staged.Inputs.Length != _a[0].Length || staged.Targets.Length != _y.Length) throw new ArgumentException("staged inputs of another shape", nameof(staged));
-        (_a[0], staged.Inputs) = (staged.Inputs, _a[0]);
-        (_y, staged.Targets) = (staged.Targets, _y);
-        Size = staged.Size;
-    }
-
-    // gather: the threads of the products, to share the rows among (null: this thread alone).
-    private void Fill(Dataset data, ReadOnlySpan<int> indices, T[] inputs, T[] targets, Span<float> scratch, ParallelGather? gather)
-    {
-        if (indices.Length < 1 || indices.Length > Capacity) throw new ArgumentOutOfRangeException(nameof(indices), indices.Length, $"a batch holds 1 to {Capacity} examples");
-        if (data.InputSize != Sizes[0])
-            throw new NablaException($"the data has {data.InputSize} inputs per example but the network's input layer has {Sizes[0]} neurons");
-        if (data.IsClassification ? data.ClassCount > Sizes[L] : data.OutputSize != Sizes[L])
-            throw new NablaException(data.IsClassification
-                ? $"the data has {data.ClassCount} classes but the output layer has {Sizes[L]} neurons"
-                : $"the data has {data.OutputSize} target values per example but the output layer has {Sizes[L]} neurons");
-        if (gather is not null && indices.Length >= 2 * gather.Parts)
-            gather.Rows(this, data, indices);
-        else
-            GatherRows(data, indices, inputs.AsSpan(0, indices.Length * Sizes[0]), scratch);
-        if (data.IsClassification) Gather.OneHot(data.Labels, indices, targets.AsSpan(0, indices.Length * Sizes[L]), Sizes[L]); // a class count below the output width leaves the rest 0
-        else data.GatherTargets(indices, targets.AsSpan(0, indices.Length * Sizes[L]));
-    }
-
-    private void GatherRows(Dataset data, ReadOnlySpan<int> indices, Span<T> inputs, Span<float> scratch)
-    {
-        if (data.Pixels is { } pixels) Gather.RowsFromPixels(pixels, Sizes[0], indices, inputs, scratch);
-        else Gather.Rows(data.Inputs, Sizes[0], indices, inputs);
+        if (inputs.Length != _a[0].Length || targets.Length != _y.Length) throw new ArgumentException("buffers of another shape");
+        Resize(m);
+        (_a[0], inputs) = (inputs, _a[0]);
+        (_y, targets) = (targets, _y);
     }
 
     /// <summary>
-    /// The gather of a batch's inputs split by examples across the threads of the products. A gather mostly waits on memory
-    /// for scattered rows; two cores wait for twice as many rows at once. Used when the products have more than one thread
-    /// (then no loader thread runs beside them).
+    /// Eq. 25 for the whole batch: Z^l = A^(l−1) (w^l)ᵀ + b^l and A^l = σ(Z^l), layer after layer. With
+    /// <paramref name="dropout"/> (training), each hidden layer's a^l = mask^l ⊙ σ(z^l), so the next layer and BP4 see
+    /// only the kept neurons; draw the masks first (<see cref="Dropout.Draw"/>).
     /// </summary>
-    private sealed class ParallelGather : ParallelWork
+    public void FeedForward(Dropout? dropout = null)
     {
-        private readonly ComputeContext _context;
-        private readonly int[] _indices;
-        private readonly float[][] _scratch;   // one row per thread, when pixels become inputs of a type other than float
-        private MiniBatch<T>? _batch;
-        private Dataset? _data;
-        private int _count;
-
-        public ParallelGather(ComputeContext context, int capacity, int inputs)
-        {
-            _context = context;
-            _indices = new int[capacity];
-            _scratch = Enumerable.Range(0, context.Threads).Select(_ => typeof(T) == typeof(float) ? [] : new float[inputs]).ToArray();
-        }
-
-        public int Parts => _context.Threads;
-
-        /// <summary>The batch's input rows for <paramref name="indices"/>, each thread gathering its share into the batch's a^0.</summary>
-        public void Rows(MiniBatch<T> batch, Dataset data, ReadOnlySpan<int> indices)
-        {
-            indices.CopyTo(_indices);
-            (_batch, _data, _count) = (batch, data, indices.Length);
-            try { RunUnwrapped(_context, this); }
-            finally { (_batch, _data) = (null, null); }
-        }
-
-        public override void Execute(int part, int parts)
-        {
-            var (start, end) = ComputeContext.Partition(_count, part, parts, 1);
-            int width = _batch!.Sizes[0];
-            _batch.GatherRows(_data!, _indices.AsSpan(start, end - start), _batch._a[0].AsSpan(start * width, (end - start) * width), _scratch[part]);
-        }
-    }
-
-    /// <summary>Runs <paramref name="work"/> on the threads of <paramref name="context"/>; a part's exception reaches the caller as itself.</summary>
-    private static void RunUnwrapped(ComputeContext context, ParallelWork work)
-    {
-        try { context.Run(work); }
-        catch (AggregateException e) when (e.InnerExceptions.Count == 1) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!); }
-    }
-
-    /// <summary>
-    /// The elementwise steps of a layer (a = σ(z) in the forward pass, δ ⊙= σ'(z) in BP2) split by examples across the threads
-    /// of the products. Every activation works row by row (softmax included), so any split gives the same numbers. Used for
-    /// layers of at least <see cref="MinParallelElements"/> values: σ of [784,1000,1000,10]'s 100 × 1,000 hidden layers took
-    /// 0.2 ms a layer on one core, about a twentieth of a step.
-    /// </summary>
-    private sealed class ParallelRows(ComputeContext context) : ParallelWork
-    {
-        /// <summary>Fewer values than this (some 20 µs of σ) stay on the calling thread.</summary>
-        public const int MinParallelElements = 16_384;
-
-        private MiniBatch<T>? _batch;
-        private int _layer;
-        private bool _derivative;
-
-        /// <summary>The elementwise step of layer l for the whole batch, each thread doing its share of the examples.</summary>
-        public void Run(MiniBatch<T> batch, int l, bool derivative)
-        {
-            (_batch, _layer, _derivative) = (batch, l, derivative);
-            try { RunUnwrapped(context, this); }
-            finally { _batch = null; }
-        }
-
-        public override void Execute(int part, int parts)
-        {
-            var (start, end) = ComputeContext.Partition(_batch!.Size, part, parts, 1);
-            if (end > start) _batch.Elementwise(_layer, _derivative, start, end);
-        }
-    }
-
-    /// <summary>σ or the Hadamard product with σ' (see <see cref="ParallelRows"/>) for the examples [start, end) of layer l.</summary>
-    private void Elementwise(int l, bool derivative, int start, int end)
-    {
-        int n = Sizes[l];
-        var z = WeightedInput(l).Slice(start * n, (end - start) * n);
-        var a = Activation(l).Slice(start * n, (end - start) * n);
-        if (derivative)
-        {
-            var delta = Delta(l).Slice(start * n, (end - start) * n);
-            Network.Activations[l].MultiplyByDerivative<T>(z, a, delta, delta, n);
-        }
-        else
-        {
-            Network.Activations[l].Apply<T>(z, a, n);
-        }
-    }
-
-    /// <summary>a^l = σ(z^l) for the whole batch.</summary>
-    private void Activate(int l) => Elementwise(l, derivative: false);
-
-    /// <summary>δ^l ⊙= σ'(z^l) for the whole batch.</summary>
-    private void MultiplyByActivationDerivative(int l) => Elementwise(l, derivative: true);
-
-    /// <summary>Elementwise(l, derivative, …) for the whole batch, on every thread when the layer is large enough.</summary>
-    private void Elementwise(int l, bool derivative)
-    {
-        if (_rows is null || Size * Sizes[l] < ParallelRows.MinParallelElements) Elementwise(l, derivative, 0, Size);
-        else _rows.Run(this, l, derivative);
-    }
-
-    /// <summary>
-    /// As <see cref="Load(Dataset, ReadOnlySpan{int})"/>, then starts fetching the inputs of the examples <paramref name="next"/>
-    /// into the cache, so the next Load, while this batch computes, need not wait on memory for them.
-    /// </summary>
-    public void Load(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
-    {
-        Load(data, indices);
-        if (data.Pixels is { } pixels) Gather.Prefetch<byte>(pixels, Sizes[0], next);
-        else Gather.Prefetch<float>(data.Inputs, Sizes[0], next);
-    }
-
-    /// <summary>Eq. 25 for the whole batch: Z^l = A^(l−1) (w^l)ᵀ + b^l and A^l = σ(Z^l), layer after layer.</summary>
-    public void FeedForward()
-    {
+        if (dropout is not null) _sigma ??= Sizes.Select((n, l) => l == 0 || l == L ? [] : new T[Capacity * n]).ToArray();
         for (int l = 1; l <= L; l++)
         {
             _gemm.MultiplyTransposedAddBias(ActivationMemory(l - 1), Network.Weights[l].Data, Network.Biases[l], WeightedInputMemory(l), Size, Sizes[l], Sizes[l - 1]);
-            Activate(l);
+            Elementwise(l, Step.Activate, l < L ? dropout : null);
         }
     }
 
-    /// <summary>BP1 and BP2 for every example of the batch at once: δ^L, then δ^(L−1) … δ^1.</summary>
-    public void BackpropagateError(Cost cost)
+    /// <summary>
+    /// BP1 and BP2 for every example of the batch at once: δ^L, then δ^(L−1) … δ^1. With <paramref name="dropout"/> (the
+    /// masks of the forward pass), a^l = mask ⊙ σ(z^l) gives δ^l = ((w^(l+1))ᵀ δ^(l+1)) ⊙ mask^l ⊙ σ'(z^l), σ' taken at
+    /// the unmasked σ(z^l).
+    /// </summary>
+    public void BackpropagateError(Cost cost, Dropout? dropout = null)
     {
-        // BP1: δ^L = ∇_a C ⊙ σ'(z^L)
+        // BP1: δ^L = ∇_a C ⊙ σ'(z^L); the output layer has no dropout.
         cost.OutputError<T>(Network.Activations[L], WeightedInput(L), Activation(L), Targets, Delta(L), Sizes[L]);
         for (int l = L - 1; l >= 1; l--)
         {
             // BP2: δ^l = ((w^(l+1))ᵀ δ^(l+1)) ⊙ σ'(z^l); with examples as rows, (w^(l+1))ᵀ δ^(l+1) is Δ^(l+1) w^(l+1).
             _gemm.Multiply(DeltaMemory(l + 1), Network.Weights[l + 1].Data, DeltaMemory(l), Size, Sizes[l], Sizes[l + 1]);
-            MultiplyByActivationDerivative(l);
+            Elementwise(l, Step.MultiplyByDerivative, dropout);
         }
     }
 
     /// <summary>Adds Σ_x ∂C_x/∂b and Σ_x ∂C_x/∂w over the batch to <paramref name="gradient"/> (BP3, BP4 summed over examples).</summary>
-    public void AccumulateGradient(Gradient<T> gradient)
+    public void AccumulateGradient(Gradient<T> gradient) => Gradient(gradient, T.One, T.One);
+
+    /// <summary>
+    /// ∇C for this batch into <paramref name="gradient"/> (overwritten): the mean (1/m) Σ_x of BP3 and BP4, for the
+    /// optimisers that need ∇C itself rather than the fused step.
+    /// </summary>
+    public void ComputeMeanGradient(Gradient<T> gradient) => Gradient(gradient, T.One / T.CreateChecked(Size), T.Zero);
+
+    // gradient = beta·gradient + alpha·Σ_x (BP3, BP4)
+    private void Gradient(Gradient<T> gradient, T alpha, T beta)
     {
         for (int l = 1; l <= L; l++)
         {
             // BP3: ∂C/∂b^l = δ^l, summed over the rows.
-            Gemm.SumRowsAccumulate<T>(Delta(l), gradient.Biases[l], Size, Sizes[l], T.One, T.One);
+            Gemm.SumRowsAccumulate<T>(Delta(l), gradient.Biases[l], Size, Sizes[l], alpha, beta);
             // BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j, summed over the examples: Δᵀ A^(l−1).
-            Gemm.MultiplyTransposedAAccumulate<T>(Delta(l), Activation(l - 1), gradient.Weights[l].Data, Size, Sizes[l], Sizes[l - 1], T.One, T.One);
+            _gemm.MultiplyTransposedAAccumulate(DeltaMemory(l), ActivationMemory(l - 1), gradient.Weights[l].Data, Size, Sizes[l], Sizes[l - 1], alpha, beta);
         }
     }
 
@@ -304,13 +173,75 @@ public sealed partial class MiniBatch<T> where T : unmanaged, IFloatingPointIeee
             if (TensorPrimitives.IndexOfMax<T>(output.Slice(i * n, n)) == TensorPrimitives.IndexOfMax<T>(y.Slice(i * n, n))) correct++;
         return correct;
     }
-}
 
-/// <summary>One mini-batch's inputs (rows) and one-hot targets, filled apart from the <see cref="MiniBatch{T}"/> and swapped into it.</summary>
-internal sealed class StagedInputs<T>(T[] inputs, T[] targets, float[] scratch) where T : unmanaged, IFloatingPointIeee754<T>
-{
-    public T[] Inputs = inputs;
-    public T[] Targets = targets;
-    public readonly float[] Scratch = scratch;
-    public int Size;
+    /// <summary>True when every example's a^L equals <paramref name="output"/> bit for bit (after <see cref="FeedForward"/>).</summary>
+    internal bool EveryOutputEquals(ReadOnlySpan<T> output)
+    {
+        int n = Sizes[L];
+        var outputs = Activation(L);
+        for (int i = 0; i < Size; i++)
+            if (!outputs.Slice(i * n, n).SequenceEqual(output)) return false;
+        return true;
+    }
+
+    private enum Step { Activate, MultiplyByDerivative }
+
+    /// <summary>The elementwise step of layer l for the whole batch, on every thread when the layer is large enough.</summary>
+    private void Elementwise(int l, Step step, Dropout? dropout)
+    {
+        if (_rows is null || Size * Sizes[l] < ParallelRows.MinParallelElements) Elementwise(l, step, dropout, 0, Size);
+        else _rows.Run(this, l, step, dropout);
+    }
+
+    /// <summary>
+    /// For the examples [start, end) of layer l: a = σ(z) (masked with dropout), or δ ⊙= σ'(z) (and the mask). Every activation
+    /// works row by row (softmax included) and the masks are a function of the element's place, so any split gives the same numbers.
+    /// </summary>
+    private void Elementwise(int l, Step step, Dropout? dropout, int start, int end)
+    {
+        int n = Sizes[l], first = start * n, length = (end - start) * n;
+        var z = _z[l].AsSpan(first, length);
+        var a = _a[l].AsSpan(first, length);
+        var sigma = dropout is null ? a : _sigma![l].AsSpan(first, length); // σ(z^l), unmasked
+        if (step == Step.Activate)
+        {
+            Network.Activations[l].Apply<T>(z, sigma, n);
+            dropout?.Apply<T>(l, sigma, a, first);                                     // a^l = mask^l ⊙ σ(z^l)
+        }
+        else
+        {
+            var delta = _delta[l].AsSpan(first, length);
+            dropout?.Apply<T>(l, delta, delta, first);                                 // ⊙ mask^l
+            Network.Activations[l].MultiplyByDerivative<T>(z, sigma, delta, delta, n); // ⊙ σ'(z^l)
+        }
+    }
+
+    /// <summary>
+    /// The elementwise steps of a layer split by examples across the threads of the products. Used for layers of at least
+    /// <see cref="MinParallelElements"/> values: σ of [784,1000,1000,10]'s 100 × 1,000 hidden layers took 0.2 ms a layer on
+    /// one core, about a twentieth of a step.
+    /// </summary>
+    private sealed class ParallelRows(ComputeContext context) : ParallelWork
+    {
+        /// <summary>Fewer values than this (some 20 µs of σ) stay on the calling thread.</summary>
+        public const int MinParallelElements = 16_384;
+
+        private MiniBatch<T>? _batch;
+        private Dropout? _dropout;
+        private int _layer;
+        private Step _step;
+
+        public void Run(MiniBatch<T> batch, int l, Step step, Dropout? dropout)
+        {
+            (_batch, _layer, _step, _dropout) = (batch, l, step, dropout);
+            try { context.RunUnwrapped(this); }
+            finally { (_batch, _dropout) = (null, null); }
+        }
+
+        public override void Execute(int part, int parts)
+        {
+            var (start, end) = ComputeContext.Partition(_batch!.Size, part, parts, 1);
+            if (end > start) _batch.Elementwise(_layer, _step, _dropout, start, end);
+        }
+    }
 }

@@ -1,5 +1,7 @@
 // Copied from the project's peer baselines (shared/peers/torchsharp, measured in shared/peers/RESULTS.md: TorchSharp-cpu
-// 0.107.0, whose libtorch links oneMKL statically); unchanged below this line. Built and run only by bench/compare --mkl.
+// 0.107.0, whose libtorch links oneMKL statically). Built and run only by bench/compare --mkl. Added since: --recipe practitioner
+// (ReLU hidden layers with dropout, softmax outputs with the cross-entropy loss, Adam with weight decay λ/50,000, as
+// bench/peers/torch_recipe.py), with --dropout and --lambda; the chapter's recipe below is unchanged.
 // TorchSharp peer: same model and training loop as torch_mlp.py.
 // nn.Linear layers with N(0,1) weight+bias init, sigmoid after every layer,
 // loss = 0.5*((a-y)^2).sum(1).mean(), torch.optim.SGD(lr=eta), data pre-loaded
@@ -47,7 +49,7 @@ static class Program
 
     static int Main(string[] argv)
     {
-        string sizesS = "784,30,10"; int epochs = 5, batch = 10, seed = 0, threads = 2, nTrain = 50000; double eta = 3.0;
+        string sizesS = "784,30,10", recipe = "chapter"; int epochs = 5, batch = 10, seed = 0, threads = 2, nTrain = 50000; double eta = 3.0, dropout = 0.3, lambda = 1.0;
         for (int i = 0; i < argv.Length; i += 2)
         {
             var v = argv[i + 1];
@@ -60,6 +62,9 @@ static class Program
                 case "--seed": seed = int.Parse(v); break;
                 case "--threads": threads = int.Parse(v); break;
                 case "--n-train": nTrain = int.Parse(v); break;
+                case "--recipe": recipe = v; break;
+                case "--dropout": dropout = double.Parse(v, CultureInfo.InvariantCulture); break;
+                case "--lambda": lambda = double.Parse(v, CultureInfo.InvariantCulture); break;
                 default: Console.Error.WriteLine("unknown arg " + argv[i]); return 2;
             }
         }
@@ -73,22 +78,32 @@ static class Program
         var (Xte, Yte) = Load("t10k-images-idx3-ubyte.gz", "t10k-labels-idx1-ubyte.gz", 10000);
         long n = Xtr.shape[0];
 
+        bool practitioner = recipe == "practitioner";
         var mods = new List<(string, Module<Tensor, Tensor>)>();
         for (int l = 0; l < sizes.Length - 1; l++)
         {
             var lin = Linear(sizes[l], sizes[l + 1]);
+            if (practitioner)
+            {
+                mods.Add(($"lin{l}", lin));
+                if (l < sizes.Length - 2) { mods.Add(($"relu{l}", ReLU())); mods.Add(($"drop{l}", Dropout(dropout))); }
+                continue;
+            }
             init.normal_(lin.weight, 0.0, 1.0);
             init.normal_(lin.bias, 0.0, 1.0);
             mods.Add(($"lin{l}", lin));
             mods.Add(($"sig{l}", Sigmoid()));
         }
         var model = Sequential(mods);
-        var opt = torch.optim.SGD(model.parameters(), eta);
+        torch.optim.Optimizer opt = practitioner
+            ? torch.optim.Adam(model.parameters(), eta, weight_decay: lambda / 50000)
+            : torch.optim.SGD(model.parameters(), eta);
 
         double Evaluate()
         {
             using var scope = torch.NewDisposeScope();
             using var ng = torch.no_grad();
+            model.eval();
             return model.forward(Xte).argmax(1).eq(Yte).to(ScalarType.Float32).mean().item<float>();
         }
 
@@ -98,11 +113,12 @@ static class Program
         for (int ep = 0; ep < epochs; ep++)
         {
             sw.Restart();
+            model.train();
             using (var epScope = torch.NewDisposeScope())
             {
                 var perm = torch.randperm(n);
                 var Xp = Xtr.index_select(0, perm);
-                var Yp = Ytr.index_select(0, perm);
+                var Yp = practitioner ? ytrInt.index_select(0, perm) : Ytr.index_select(0, perm);
                 for (long k = 0; k < n; k += batch)
                 {
                     using var scope = torch.NewDisposeScope();
@@ -110,7 +126,7 @@ static class Program
                     var xb = Xp.narrow(0, k, mb);
                     var yb = Yp.narrow(0, k, mb);
                     var a = model.forward(xb);
-                    var loss = 0.5 * (a - yb).pow(2).sum(1).mean();
+                    var loss = practitioner ? functional.cross_entropy(a, yb) : 0.5 * (a - yb).pow(2).sum(1).mean();
                     opt.zero_grad();
                     loss.backward();
                     opt.step();
@@ -124,7 +140,7 @@ static class Program
             Console.WriteLine($"Epoch {ep}: test acc {acc.ToString("F4", CultureInfo.InvariantCulture)}  (train {t.ToString("F3", CultureInfo.InvariantCulture)} s)");
         }
         string J(IEnumerable<double> xs) => "[" + string.Join(", ", xs.Select(x => x.ToString("R", CultureInfo.InvariantCulture))) + "]";
-        Console.WriteLine("RESULT {\"peer\": \"torchsharp\", \"sizes\": [" + string.Join(", ", sizes) + "], \"batch\": " + batch +
+        Console.WriteLine("RESULT {\"peer\": \"torchsharp\", \"recipe\": \"" + recipe + "\", \"sizes\": [" + string.Join(", ", sizes) + "], \"batch\": " + batch +
             ", \"eta\": " + eta.ToString(CultureInfo.InvariantCulture) + ", \"n_train\": " + n + ", \"seed\": " + seed +
             ", \"threads\": " + torch.get_num_threads() +
             ", \"epoch_train_s\": " + J(times) + ", \"epoch_s_extrapolated_to_50000\": " + J(times.Select(x => x * 50000.0 / n)) +

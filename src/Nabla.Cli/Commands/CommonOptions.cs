@@ -65,6 +65,56 @@ internal static class CommonOptions
         new($"{option}: '{value}' is not {string.Join(", ", known.SkipLast(1))}{(known.Count > 1 ? " or " : "")}{known[^1]}{Suggestions.DidYouMean(value, known)}",
             ExitCodes.InvalidArguments);
 
+    public static Option<string> Init() =>
+        new("--init") { Description = "standard-normal: N(0,1) as in the book; scaled-normal: weights N(0,1/n_in)", DefaultValueFactory = _ => "standard-normal" };
+
+    public static Option<double> Lambda() =>
+        new("--lambda") { Description = "Regularisation parameter λ (0: none); n is the training set size", DefaultValueFactory = _ => 0.0 };
+
+    public static Option<string> RegularizationKind() =>
+        new("--regularization") { Description = "l2 (weight decay) or l1", DefaultValueFactory = _ => "l2" };
+
+    public static Option<double> Dropout() =>
+        new("--dropout") { Description = "Probability p of dropping a hidden neuron during training (inverted dropout; 0: none)", DefaultValueFactory = _ => 0.0 };
+
+    public static Option<string> Optimizer() =>
+        new("--optimizer") { Description = "sgd (the chapter's rule), momentum or adam", DefaultValueFactory = _ => "sgd" };
+
+    public static Option<double> Momentum() =>
+        new("--momentum") { Description = "Momentum coefficient μ for --optimizer momentum", DefaultValueFactory = _ => 0.9 };
+
+    public static Initialization ParseInit(string text) =>
+        Words.Inits.FirstOrDefault(i => i.Name == text.ToLowerInvariant()) is { Name: not null } found ? found.Init
+            : throw NotOneOf("--init", text, ["standard-normal", "scaled-normal"]);
+
+    public static Regularization ParseRegularization(string kind, double lambda)
+    {
+        if (!(lambda >= 0) || !double.IsFinite(lambda)) throw new CliException($"--lambda: must be 0 or more, got {lambda}", ExitCodes.InvalidArguments);
+        return kind.ToLowerInvariant() switch
+        {
+            _ when lambda == 0 => Nabla.Regularization.None,
+            "l2" => Nabla.Regularization.L2(lambda),
+            "l1" => Nabla.Regularization.L1(lambda),
+            _ => throw NotOneOf("--regularization", kind, ["l2", "l1"]),
+        };
+    }
+
+    public static Optimizer<T> MakeOptimizer<T>(string name, int[] layers, double momentum) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T> =>
+        name.ToLowerInvariant() switch
+        {
+            "sgd" => Optimizer<T>.Sgd(),
+            "momentum" => Optimizer<T>.Momentum(layers, momentum),
+            "adam" => Optimizer<T>.Adam(layers),
+            var o => throw NotOneOf("--optimizer", o, ["sgd", "momentum", "adam"]),
+        };
+
+    /// <summary>The cost must suit the output layer's σ (cross-entropy needs outputs in (0, 1), log-likelihood softmax): checked before any data is read.</summary>
+    public static void CheckCostFitsOutput(Cost cost, Activation output)
+    {
+        try { cost.CheckOutputActivation(output); }
+        catch (NablaException e) { throw new CliException($"--cost {cost.Name}: {e.Message}", ExitCodes.InvalidArguments); }
+    }
+
     public static int[] ParseLayers(string text)
     {
         var parts = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);

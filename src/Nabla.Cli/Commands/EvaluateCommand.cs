@@ -25,7 +25,7 @@ internal static class EvaluateCommand
             var confusion = ConfusionMatrix.Of(loaded.Network, mnist.Test);
             var classes = TablePreprocessing.Identity(loaded.Network.Sizes[0], loaded.Network.Sizes[^1]);
             if (parse.GetValue(CommandRunner.Json))
-                CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost, test = TableTraining.TestJson(new(confusion, null), classes) });
+                CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost, evaluated_on = "test", test = TableTraining.TestJson(new(confusion, null), classes) });
             else
             {
                 Console.WriteLine($"Data: {mnist.Description}");

@@ -16,7 +16,7 @@ internal static class TrainCommand
         double Eta, int Seed, string? Data, string? Out, bool Json, bool Validation, int? TrainSize, string Precision)
     {
         public int Threads { get; init; }
-        public bool LoadAhead { get; init; } = true;
+        public bool LoadAhead { get; init; }
         public bool Diagnostics { get; init; }
         public string? Plot { get; init; }
         public IdxLimits? IdxLimits { get; init; }
@@ -48,7 +48,7 @@ internal static class TrainCommand
         var eta = new Option<double>("--eta") { Description = "Learning rate η (the first one, with a schedule)", DefaultValueFactory = _ => 3.0 };
         var cost = CommonOptions.Cost();
         var activation = CommonOptions.Activation();
-        var init = new Option<string>("--init") { Description = "standard-normal: N(0,1) as in the book; scaled-normal: weights N(0,1/n_in)", DefaultValueFactory = _ => "standard-normal" };
+        var init = CommonOptions.Init();
         var seed = CommonOptions.Seed();
         var data = CommonOptions.Data();
         var maxIdxSize = CommonOptions.MaxIdxSize();
@@ -56,11 +56,11 @@ internal static class TrainCommand
         var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set; the test set is then used once, at the end" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
-        var lambda = new Option<double>("--lambda") { Description = "Regularisation parameter λ (0: none); n is the training set size", DefaultValueFactory = _ => 0.0 };
-        var regularization = new Option<string>("--regularization") { Description = "l2 (weight decay) or l1", DefaultValueFactory = _ => "l2" };
-        var dropout = new Option<double>("--dropout") { Description = "Probability p of dropping a hidden neuron during training (inverted dropout; 0: none)", DefaultValueFactory = _ => 0.0 };
-        var optimizer = new Option<string>("--optimizer") { Description = "sgd (the chapter's rule), momentum or adam", DefaultValueFactory = _ => "sgd" };
-        var momentum = new Option<double>("--momentum") { Description = "Momentum coefficient μ for --optimizer momentum", DefaultValueFactory = _ => 0.9 };
+        var lambda = CommonOptions.Lambda();
+        var regularization = CommonOptions.RegularizationKind();
+        var dropout = CommonOptions.Dropout();
+        var optimizer = CommonOptions.Optimizer();
+        var momentum = CommonOptions.Momentum();
         var schedule = new Option<string>("--schedule") { Description = "constant; step (η × --step-gamma every --step-every epochs); halving (η/2 when evaluation accuracy has not improved for --halving-patience epochs, stop after --halvings halvings)", DefaultValueFactory = _ => "constant" };
         var stepGamma = new Option<double>("--step-gamma") { Description = "Factor γ of the step schedule", DefaultValueFactory = _ => 0.5 };
         var stepEvery = new Option<int>("--step-every") { Description = "Period in epochs of the step schedule", DefaultValueFactory = _ => 10 };
@@ -91,11 +91,11 @@ internal static class TrainCommand
             var source = resumed?.Parse ?? parse;
             var sizes = CommonOptions.ParseLayers(source.GetValue(layers)!);
             var settings = new Settings(sizes, CommonOptions.ParseActivations(source.GetValue(activation)!, sizes.Length - 1),
-                CommonOptions.ParseCost(source.GetValue(cost)!), ParseInit(source.GetValue(init)!), source.GetValue(epochs), source.GetValue(batch),
+                CommonOptions.ParseCost(source.GetValue(cost)!), CommonOptions.ParseInit(source.GetValue(init)!), source.GetValue(epochs), source.GetValue(batch),
                 source.GetValue(eta), source.GetValue(seed), source.GetValue(data), source.GetValue(output), parse.GetValue(CommandRunner.Json),
                 source.GetValue(validation), source.GetValue(trainSize), source.GetValue(precision)!)
             {
-                Regularization = ParseRegularization(source.GetValue(regularization)!, source.GetValue(lambda)),
+                Regularization = CommonOptions.ParseRegularization(source.GetValue(regularization)!, source.GetValue(lambda)),
                 Dropout = source.GetValue(dropout),
                 Optimizer = source.GetValue(optimizer)!.ToLowerInvariant(),
                 Momentum = source.GetValue(momentum),
@@ -124,22 +124,6 @@ internal static class TrainCommand
         return command;
     }
 
-    private static Initialization ParseInit(string text) =>
-        Words.Inits.FirstOrDefault(i => i.Name == text.ToLowerInvariant()) is { Name: not null } found ? found.Init
-            : throw CommonOptions.NotOneOf("--init", text, ["standard-normal", "scaled-normal"]);
-
-    private static Regularization ParseRegularization(string kind, double lambda)
-    {
-        if (!(lambda >= 0) || !double.IsFinite(lambda)) throw new CliException($"--lambda: must be 0 or more, got {lambda}", ExitCodes.InvalidArguments);
-        return kind.ToLowerInvariant() switch
-        {
-            _ when lambda == 0 => Regularization.None,
-            "l2" => Regularization.L2(lambda),
-            "l1" => Regularization.L1(lambda),
-            _ => throw CommonOptions.NotOneOf("--regularization", kind, ["l2", "l1"]),
-        };
-    }
-
     private static MonitoredFigures ParseMonitor(string text)
     {
         var names = text.Split(',', StringSplitOptions.TrimEntries | StringSplitOptions.RemoveEmptyEntries);
@@ -148,13 +132,8 @@ internal static class TrainCommand
         return MonitoredFiguresNames.Parse(names);
     }
 
-    internal static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> => s.Optimizer switch
-    {
-        "sgd" => Optimizer<T>.Sgd(),
-        "momentum" => Optimizer<T>.Momentum(s.Layers, s.Momentum),
-        "adam" => Optimizer<T>.Adam(s.Layers),
-        var o => throw CommonOptions.NotOneOf("--optimizer", o, ["sgd", "momentum", "adam"]),
-    };
+    internal static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> =>
+        CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum);
 
     internal static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
     {
@@ -176,6 +155,7 @@ internal static class TrainCommand
         if (s.Out is not null) CheckWritable(s.Out);
         bool keepBest = KeepBest(s);
 
+        CommonOptions.CheckCostFitsOutput(s.Cost, s.Activations[^1]);
         // A resumed run reports and plots the epochs before the interruption too, as the run never stopped would.
         var record = s.Resumed?.State.Record?.Deserialize<RunRecord>(CommandRunner.JsonOptions);
         var data = CommonOptions.LocateData(s.Data, s.IdxLimits);
@@ -198,10 +178,10 @@ internal static class TrainCommand
             var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
             {
                 Regularization = s.Regularization,
-                Optimizer = MakeOptimizer<T>(s),
+                Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
                 DropoutProbability = s.Dropout,
             };
-            sgd.LoadAhead &= s.LoadAhead;
+            sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
             run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
             if (s.Resume is not null) Restore(run, s, training.Count);
         }
@@ -209,6 +189,7 @@ internal static class TrainCommand
         {
             throw new CliException(e.Message, ExitCodes.InvalidArguments);
         }
+        using var trainer = run.Sgd; // its threads end with the command
 
         if (!s.Json)
         {
@@ -236,6 +217,7 @@ internal static class TrainCommand
         JsonElement Record() => JsonSerializer.SerializeToElement(
             new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, Path.GetFullPath(data.Directory)),
             CommandRunner.JsonOptions);
+        bool warnedConstantOutput = false;
         using var interruption = new Interruption();
         while (!run.Finished)
         {
@@ -265,16 +247,10 @@ internal static class TrainCommand
             string line = EpochLine(r, s.Monitor, evaluationName);
             if (s.Json) Console.Error.WriteLine(line); else Console.WriteLine(line);
             var diagnosticsReport = extras.AfterEpoch(network, s.Cost, training, r.Epoch, e);
-            epochs.Add(new
-            {
-                epoch = r.Epoch, train_seconds = r.TrainSeconds, test_correct = e.Correct, test_total = e.Total, test_cost = e.Cost, evaluated_on = evaluationName,
-                eta = r.Eta,
-                training_cost = s.Monitor.HasFlag(MonitoredFigures.TrainingCost) ? r.TrainingCost : null,
-                training_accuracy = s.Monitor.HasFlag(MonitoredFigures.TrainingAccuracy) ? r.TrainingAccuracy : null,
-                evaluation_cost = s.Monitor.HasFlag(MonitoredFigures.EvaluationCost) ? r.EvaluationCost : null,
-                evaluation_accuracy = s.Monitor.HasFlag(MonitoredFigures.EvaluationAccuracy) ? r.EvaluationAccuracy : null,
-                diagnostics = diagnosticsReport,
-            });
+            string? warning = e.SameOutputForEveryExample ? ConstantOutputWarning(network, evaluation, r.Epoch, evaluationName, e) : null;
+            if (warning is not null && !warnedConstantOutput) Console.Error.WriteLine($"nabla: warning: {warning}"); // once: the next epochs say the same
+            warnedConstantOutput |= warning is not null;
+            epochs.Add(EpochJson(r, evaluationName, s.Monitor, diagnosticsReport, warning));
             if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments, Record());
         }
         // The network the run ends with, and --out gets: the best epoch's or the last one's.
@@ -306,6 +282,7 @@ internal static class TrainCommand
                 dropout = s.Dropout,
                 epochs,
                 stop_reason = run.StopReason,
+                evaluated_on = evaluationName,
                 best_epoch = run.BestEpoch >= 0 ? run.BestEpoch : (int?)null,
                 best_accuracy = run.BestEpoch >= 0 ? run.BestAccuracy : (double?)null,
                 save = saved.Best ? "best" : "last",
@@ -402,6 +379,37 @@ internal static class TrainCommand
                                    "(--data or --train-size given anew?); its shuffle order and place in the epoch fit only the same examples", ExitCodes.InvalidArguments);
         if (s.Resumed?.EtaGivenAnew == true)
             run.Schedule.RestoreState(new Dictionary<string, double>(run.Schedule.SaveState()) { ["eta"] = s.Eta });
+    }
+
+    /// <summary>
+    /// One epoch in --json: the evaluation figures are named after the data they come from (test_correct, or validation_correct
+    /// under --validation; evaluated_on says which), so that test_* always means the test set.
+    /// </summary>
+    private static Dictionary<string, object?> EpochJson(EpochResult r, string evaluatedOn, MonitoredFigures monitor, object? diagnostics, string? warning)
+    {
+        var e = r.Evaluation!.Value;
+        var json = new Dictionary<string, object?>
+        {
+            ["epoch"] = r.Epoch, ["train_seconds"] = r.TrainSeconds,
+            [$"{evaluatedOn}_correct"] = e.Correct, [$"{evaluatedOn}_total"] = e.Total, [$"{evaluatedOn}_cost"] = e.Cost,
+            ["evaluated_on"] = evaluatedOn, ["eta"] = r.Eta,
+            ["training_cost"] = monitor.HasFlag(MonitoredFigures.TrainingCost) ? r.TrainingCost : null,
+            ["training_accuracy"] = monitor.HasFlag(MonitoredFigures.TrainingAccuracy) ? r.TrainingAccuracy : null,
+            ["evaluation_cost"] = monitor.HasFlag(MonitoredFigures.EvaluationCost) ? r.EvaluationCost : null,
+            ["evaluation_accuracy"] = monitor.HasFlag(MonitoredFigures.EvaluationAccuracy) ? r.EvaluationAccuracy : null,
+            ["same_output_for_every_example"] = e.SameOutputForEveryExample,
+            ["diagnostics"] = diagnostics,
+        };
+        if (warning is not null) json["warning"] = warning;
+        return json;
+    }
+
+    /// <summary>A network that answers the same for every evaluation example has stopped looking at its input: say so, and why it likely did.</summary>
+    private static string ConstantOutputWarning<T>(Network<T> network, Dataset evaluation, int epoch, string evaluatedOn, Evaluation e) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var report = Nabla.Diagnostics.ConstantOutput.Explain(network, evaluation);
+        return $"after epoch {epoch} the network gives the same output for every one of the {e.Total:N0} {evaluatedOn} examples " +
+               $"({e.Accuracy:P2} is the share of the one class it answers)" + (report is null ? "" : $": {report.Message}");
     }
 
     /// <summary>The book's "Epoch 0: 9129 / 10000", with the monitored figures after it.</summary>

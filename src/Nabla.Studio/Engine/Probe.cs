@@ -270,7 +270,7 @@ public static class Probe
         foreach (var cost in new[] { Cost.Quadratic, Cost.CrossEntropy })
         {
             var network = new Network<float>(sizes, Activation.Sigmoid, Initialization.StandardNormal, seed);
-            var sgd = new Sgd<float>(network, cost, (float)eta, 10, seed);
+            using var sgd = new Sgd<float>(network, cost, (float)eta, 10, seed);
             var snapshots = LearningSlowdown.Track(sgd, training, epochs, sample);
             var e = sgd.Evaluate(mnist.Test);
             series.Add(new

@@ -1,3 +1,4 @@
+using System.Text.Json.Serialization;
 using System.Diagnostics;
 using System.Numerics;
 using Nabla.Data;
@@ -34,10 +35,22 @@ public sealed class Snapshot
     public Network<double> Network => _double.Value;
 }
 
-/// <summary>One epoch as `nabla train --json` reports it, plus the book's line and the training speed.</summary>
-public sealed record EpochRecord(int Epoch, double TrainSeconds, int TestCorrect, int TestTotal, double TestCost, string EvaluatedOn,
+/// <summary>
+/// One epoch as `nabla train --json` reports it, plus the book's line and the training speed. As there, the evaluation figures
+/// are named after the data they come from: test_correct, or validation_correct when the run evaluates on the validation split.
+/// </summary>
+public sealed record EpochRecord(int Epoch, double TrainSeconds, [property: JsonIgnore] int Correct, [property: JsonIgnore] int Total,
+    [property: JsonIgnore] double Cost, string EvaluatedOn,
     double Eta, double? TrainingCost, double? TrainingAccuracy, double? EvaluationCost, double? EvaluationAccuracy, bool IsBest,
-    string Line, double ExamplesPerSecond);
+    bool SameOutputForEveryExample, string Line, double ExamplesPerSecond)
+{
+    /// <summary>{evaluated_on}_correct, _total and _cost, written beside the other fields.</summary>
+    [JsonExtensionData]
+    public Dictionary<string, object> NamedFigures => new()
+    {
+        [$"{EvaluatedOn}_correct"] = Correct, [$"{EvaluatedOn}_total"] = Total, [$"{EvaluatedOn}_cost"] = Cost,
+    };
+}
 
 /// <summary>Per-layer figures of the saturation report at one moment (layer l from 1).</summary>
 public sealed record LayerFigures(int Layer, double SaturatedFraction, double InactiveInputFraction, double MeanAbsDelta, double WeightGradientNorm, double BiasGradientNorm);
@@ -206,6 +219,7 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
         });
         int threads = o.Threads == 0 ? ComputeContext.ThreadsFor(o.Layers, o.Batch) : o.Threads;
         var network = Check("layers", () => new Network<T>(o.Layers, activations, init, o.Seed));
+        Check("cost", () => { cost.CheckOutputActivation(activations[^1]); return cost; }); // e.g. cross-entropy with a ReLU output
         Sgd<T> sgd;
         try { sgd = new Sgd<T>(network, cost, T.CreateChecked(o.Eta), o.Batch, o.Seed, threads); }
         catch (NablaException e) // the trainer checks three options; its message says which
@@ -384,6 +398,7 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
         finally
         {
             TakeSnapshot();
+            _run.Sgd.Dispose(); // its threads; what a save or checkpoint reads (weights, optimiser, generator) stays
         }
     }
 
@@ -416,7 +431,7 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
             _monitor.HasFlag(MonitoredFigures.TrainingAccuracy) ? r.TrainingAccuracy : null,
             _monitor.HasFlag(MonitoredFigures.EvaluationCost) ? r.EvaluationCost : null,
             _monitor.HasFlag(MonitoredFigures.EvaluationAccuracy) ? r.EvaluationAccuracy : null,
-            r.IsBest, $"Epoch {r.Epoch}: {e.Correct} / {e.Total}", rate);
+            r.IsBest, e.SameOutputForEveryExample, $"Epoch {r.Epoch}: {e.Correct} / {e.Total}", rate);
         lock (_lock) _epochs.Add(record);
         _position = 0;
         long now = Stopwatch.GetTimestamp();

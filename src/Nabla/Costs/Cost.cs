@@ -31,6 +31,13 @@ public abstract class Cost
         outputActivation.MultiplyByDerivative(z, a, delta, delta, width);
     }
 
+    /// <summary>
+    /// Refuses, before any training, an output activation whose values this cost is not defined for (cross-entropy's ln(1 − a)
+    /// outside (0, 1), say), with a message that names the activation that fits. Every activation suits the quadratic cost.
+    /// </summary>
+    /// <exception cref="NablaException">The pair does not fit.</exception>
+    public virtual void CheckOutputActivation(Activation output) { }
+
     public override string ToString() => Name;
 
     public static Cost Quadratic { get; } = new QuadraticCost();
@@ -98,6 +105,14 @@ public sealed class CrossEntropyCost : Cost
     {
         for (int i = 0; i < a.Length; i++)
             gradient[i] = (a[i] - y[i]) / (a[i] * (T.One - a[i]));
+    }
+
+    /// <summary>ln a and ln(1 − a) need outputs in (0, 1): sigmoid (or softmax) outputs; tanh, ReLU, softplus and identity leave it.</summary>
+    public override void CheckOutputActivation(Activation output)
+    {
+        if (output is TanhActivation or ReLUActivation or SoftplusActivation or IdentityActivation)
+            throw new NablaException($"the cross-entropy cost needs outputs in (0, 1), but the output layer's {output.Name} can leave that range; " +
+                                     "use sigmoid for the output layer (or softmax with the log-likelihood cost)");
     }
 
     public override void OutputError<T>(Activation outputActivation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> delta, int width)

@@ -25,6 +25,14 @@ public sealed class LogLikelihoodCost : Cost
         for (int i = 0; i < a.Length; i++) gradient[i] = y[i] == T.Zero ? T.Zero : -y[i] / a[i];
     }
 
+    /// <summary>−ln a_y is the log-likelihood of a distribution over the classes: softmax outputs, which sum to 1.</summary>
+    public override void CheckOutputActivation(Activation output)
+    {
+        if (output is not SoftmaxActivation)
+            throw new NablaException($"the log-likelihood cost needs outputs that form a probability distribution, but the output layer's {output.Name} " +
+                                     "does not give one; use softmax for the output layer");
+    }
+
     public override void OutputError<T>(Activation outputActivation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> delta, int width)
     {
         if (outputActivation is SoftmaxActivation)

@@ -27,6 +27,9 @@ public sealed class ComputeContext : IDisposable
     /// <summary>Number of threads, the caller's included.</summary>
     public int Threads { get; }
 
+    /// <summary>How many times work was cut into parts for more than one thread, run by the team or <see cref="Solo"/> (a count the tests read to know that work was really split).</summary>
+    internal long SplitRuns { get; private set; }
+
     /// <param name="threads">1 to 64; 1 starts no thread.</param>
     public ComputeContext(int threads)
     {
@@ -41,7 +44,31 @@ public sealed class ComputeContext : IDisposable
     {
         ArgumentNullException.ThrowIfNull(work);
         if (_team is null) work.Execute(0, 1);
-        else _team.Run(work);
+        else if (Solo)
+        {
+            SplitRuns++;
+            // The same parts, one after the other: the same numbers as the team computes.
+            for (int part = 0; part < Threads; part++) work.Execute(part, Threads);
+        }
+        else
+        {
+            SplitRuns++;
+            _team.Run(work);
+        }
+    }
+
+    /// <summary>
+    /// While true, <see cref="Run"/> does every part on the calling thread, one after the other, and the workers idle (they
+    /// spin briefly, then park). The parts are the same, so the results are too: a trainer can switch when the other cores are
+    /// busy (see <see cref="TeamOrSolo"/>).
+    /// </summary>
+    internal bool Solo { get; set; }
+
+    /// <summary>As <see cref="Run"/>, but a part's exception reaches the caller as itself rather than inside an <see cref="AggregateException"/>.</summary>
+    internal void RunUnwrapped(ParallelWork work)
+    {
+        try { Run(work); }
+        catch (AggregateException e) when (e.InnerExceptions.Count == 1) { System.Runtime.ExceptionServices.ExceptionDispatchInfo.Throw(e.InnerException!); }
     }
 
     /// <summary>

@@ -27,8 +27,9 @@ public static partial class Gemm
     /// <summary>Bytes of A (rows of activations) the forward kernel keeps in L2 at once (Zen 3 has 512 KB per core).</summary>
     private const int ForwardBlockBytes = 192 * 1024;
 
+    /// <summary>x·y + acc: one fused multiply-add where the hardware has one, else a multiply and an add.</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> MulAdd<T>(Vector<T> x, Vector<T> y, Vector<T> acc)
+    internal static Vector<T> MulAdd<T>(Vector<T> x, Vector<T> y, Vector<T> acc)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (Fma.IsSupported || AdvSimd.IsSupported)

@@ -23,13 +23,22 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public const long PieceWork = 1_000_000;
 
     private readonly Work _work = new();
+    private readonly long _minParallelWork;
 
     public ComputeContext Context { get; }
 
-    public ParallelGemm(ComputeContext context)
+    /// <summary>How many pieces the last product was cut into (1: it ran on the calling thread alone).</summary>
+    internal int LastPieces { get; private set; }
+
+    public ParallelGemm(ComputeContext context) : this(context, MinParallelWork) { }
+
+    /// <param name="context">The threads.</param>
+    /// <param name="minParallelWork">Products of fewer multiply-adds stay on the calling thread (tests split every product with 0).</param>
+    internal ParallelGemm(ComputeContext context, long minParallelWork)
     {
         ArgumentNullException.ThrowIfNull(context);
         Context = context;
+        _minParallelWork = minParallelWork;
     }
 
     /// <summary>As <see cref="Gemm.MultiplyTransposedAddBias{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, split by columns of C (neurons).</summary>
@@ -78,15 +87,16 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
         long work = (long)m * n * k;
         var w = _work;
         (w.Op, w.A, w.B, w.Bias, w.C, w.M, w.N, w.K, w.Alpha, w.Beta, w.Count, w.Align) = (op, a, b, bias, c, m, n, k, alpha, beta, count, align);
-        if (parts == 1 || work < MinParallelWork || count / align < parts)
+        if (parts == 1 || work < _minParallelWork || count / align < parts)
         {
+            LastPieces = 1;
             w.Execute(0, 1);
         }
         else
         {
             int perThread = (int)Math.Clamp(work / parts / PieceWork, 1, maxPiecesPerThread);
             perThread = Math.Max(1, Math.Min(perThread, count / align / parts));
-            w.Pieces = parts * perThread;
+            w.Pieces = LastPieces = parts * perThread;
             w.NextPiece = 0;
             Context.Run(w);
         }

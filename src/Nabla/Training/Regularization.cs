@@ -76,6 +76,14 @@ public readonly record struct Regularization(RegularizationKind Kind, double Lam
         }
     }
 
+    /// <summary>The penalty's gradient as the optimisers' updates add it to ∂C/∂w: (λ/n)·w for L2, (λ/n)·sgn(w) for L1.</summary>
+    internal Kernels.WeightPenalty<T> GradientCoefficients<T>(int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (!IsActive) return default;
+        T scale = T.CreateChecked(Lambda) / T.CreateChecked(n);
+        return Kind == RegularizationKind.L2 ? new(scale, T.Zero) : new(T.Zero, scale);
+    }
+
     public override string ToString() => IsActive ? $"{Kind} λ = {Lambda}" : "none";
 
     private static double CheckLambda(double lambda) =>

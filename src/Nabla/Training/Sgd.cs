@@ -17,6 +17,12 @@ public sealed record EpochReport(int Epoch, double TrainSeconds, int Correct, in
 public readonly record struct Evaluation(int Correct, int Total, double Cost)
 {
     public double Accuracy => Total == 0 ? double.NaN : (double)Correct / Total;
+
+    /// <summary>
+    /// True when the network gave the same output a^L, bit for bit, for every example (of two or more): it no longer looks at
+    /// its input, as when every ReLU of a layer has died (<see cref="Diagnostics.ConstantOutput"/> finds the layer).
+    /// </summary>
+    public bool SameOutputForEveryExample { get; init; }
 }
 
 /// <summary>
@@ -26,17 +32,21 @@ public readonly record struct Evaluation(int Correct, int Total, double Cost)
 /// Chapter 3's refinements are options: L2/L1 <see cref="Regularization"/>, <see cref="DropoutProbability"/>
 /// on the hidden layers, and another <see cref="Optimizer"/> (momentum, Adam). The same seed gives the same
 /// run; the generator's state and the shuffle order can be saved and restored (<see cref="Random"/>, <see cref="Order"/>).
+/// A trainer with more than one thread, or loading ahead, owns threads: dispose it when done.
 /// </summary>
-public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee754<T>
 {
     private const int EvaluationBatchSize = 500;
+    private readonly ComputeContext _context;
+    private readonly TeamOrSolo? _teamOrSolo; // with more than one thread
     private readonly MiniBatch<T> _batch;
+    private readonly MiniBatchLoader<T> _loader;
     private MiniBatch<T>? _evaluationBatch;
     private int[] _order = [];
     private int _position;
-    private Dropout<T>? _dropout;
-    private BatchLoader<T>? _loader;
+    private Dropout? _dropout;
     private bool _loadAhead;
+    private bool _disposed;
 
     public Network<T> Network { get; }
     public Cost Cost { get; }
@@ -55,22 +65,28 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     public double DropoutProbability
     {
         get => _dropout?.Probability ?? 0;
-        set => _dropout = value == 0 ? null : new Dropout<T>(Network.Sizes, MiniBatchSize, value);
+        set => _dropout = value == 0 ? null : new Dropout(value);
     }
 
     /// <summary>
-    /// Whether <see cref="TrainEpoch"/> gathers each next mini-batch on a helper thread while the current one computes.
-    /// On by default when the products run on one thread and the machine has another core; the results are the same
-    /// either way (the same examples, in the same order).
+    /// Whether <see cref="TrainEpoch"/> gathers each next mini-batch on a helper thread while the current one computes; the
+    /// results are the same either way (the same examples, in the same order). Off by default: measured on this project's
+    /// 2-core machine with [784,30,10] at m = 10 (alternating `nabla bench` runs, a busy machine), an epoch gathered in line
+    /// took 0.048–0.060 s at best and 0.076–0.098 s in the median against 0.063–0.072 and 0.127–0.162 s with the helper,
+    /// and with a CPU hog beside it 0.173 against 0.231 s in the median: a step of 10 µs gains less from the helper than the
+    /// batch costs to cross from its core to the other.
     /// </summary>
     public bool LoadAhead
     {
         get => _loadAhead;
-        set
-        {
-            _loadAhead = value;
-            if (!value) _loader = null;
-        }
+        set => _loadAhead = value;
+    }
+
+    /// <summary>When set, every step adds the time of each of its phases here (<c>nabla bench --breakdown</c>); null (the default) reads no clock.</summary>
+    public StepTiming? Timing
+    {
+        get => _batch.Timing;
+        set => _batch.Timing = value;
     }
 
     /// <summary>
@@ -106,13 +122,27 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         if (threads is < 1 or > 64) throw new NablaException($"the number of threads must be 1 to 64, got {threads}");
         if (!(eta > T.Zero) || !T.IsFinite(eta)) throw new NablaException($"the learning rate η must be a positive number, got {eta}");
         if (miniBatchSize < 1) throw new NablaException($"the mini-batch size m must be at least 1, got {miniBatchSize}");
+        cost.CheckOutputActivation(network.Activations[network.L]);
         Network = network;
         Cost = cost;
         Eta = eta;
         MiniBatchSize = miniBatchSize;
-        _batch = new MiniBatch<T>(network, miniBatchSize, threads == 1 ? ComputeContext.Serial : new ComputeContext(threads));
+        _context = threads == 1 ? ComputeContext.Serial : new ComputeContext(threads);
+        if (threads > 1) _teamOrSolo = new TeamOrSolo(_context);
+        _batch = new MiniBatch<T>(network, miniBatchSize, _context);
+        _loader = new MiniBatchLoader<T>(network.Sizes, miniBatchSize, _context);
         Random = new Xoshiro256(seed);
-        _loadAhead = threads == 1 && Environment.ProcessorCount > 1;
+    }
+
+    /// <summary>The threads of the products.</summary>
+    internal ComputeContext Context => _context;
+
+    /// <summary>The threads of the products (with more than one) and the loading thread end; the trainer cannot train after this.</summary>
+    public void Dispose()
+    {
+        _disposed = true;
+        _loader.Dispose();
+        if (_context != ComputeContext.Serial) _context.Dispose();
     }
 
     /// <summary>
@@ -146,6 +176,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public void TrainEpoch(Dataset training, Action<int>? onProgress = null, CancellationToken cancellation = default)
     {
+        ObjectDisposedException.ThrowIf(_disposed, this);
         int n = training.Count;
         if (_order.Length != n || _position >= n)
         {
@@ -160,26 +191,30 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         int reportEvery = ProgressEvery is int every
             ? (int)Math.Clamp(((long)every + MiniBatchSize - 1) / MiniBatchSize * MiniBatchSize, MiniBatchSize, Math.Max(n, MiniBatchSize))
             : Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
-        var loader = _loadAhead && _position < n ? _loader ??= new BatchLoader<T>(_batch) : null;
+        bool ahead = _loadAhead && _position < n;
+        Timing?.Start();
+        _teamOrSolo?.Restart();
         try
         {
-            loader?.Request(training, _order, _position, Math.Min(MiniBatchSize, n - _position));
+            if (ahead) _loader.StartLoading(training, _order, _position, Math.Min(MiniBatchSize, n - _position));
             for (int start = _position; start < n; start += MiniBatchSize)
             {
                 // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
                 if (start > 0) cancellation.ThrowIfCancellationRequested();
                 int m = Math.Min(MiniBatchSize, n - start);
                 int next = start + m;
-                if (loader is null)
+                if (ahead)
                 {
-                    Step(training, _order.AsSpan(start, m), next: _order.AsSpan(next, Math.Min(MiniBatchSize, n - next)));
+                    _loader.FinishLoading(_batch);
+                    if (next < n) _loader.StartLoading(training, _order, next, Math.Min(MiniBatchSize, n - next));
                 }
                 else
                 {
-                    loader.TakeInto(_batch);
-                    if (next < n) loader.Request(training, _order, next, Math.Min(MiniBatchSize, n - next));
-                    Compute(training.Count);
+                    _loader.Load(_batch, training, _order.AsSpan(start, m), next: _order.AsSpan(next, Math.Min(MiniBatchSize, n - next)));
                 }
+                Timing?.Mark(StepPhase.Load);
+                Compute(training.Count);
+                _teamOrSolo?.StepDone();
                 if (!T.IsFinite(TensorPrimitives.Sum<T>(_batch.Delta(Network.L))))
                     throw new TrainingDivergedException(null, start / MiniBatchSize, "the output error δ^L");
                 _position = next;
@@ -188,7 +223,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
         finally
         {
-            loader?.Drain(); // an epoch cut short leaves no gather running into the next one
+            if (ahead) _loader.Cancel(); // an epoch cut short leaves no gather running into the next one
         }
         _position = 0;
     }
@@ -197,30 +232,27 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// One update from the examples <paramref name="indices"/> of <paramref name="data"/>: backprop over the
     /// batch (through dropout masks if on), then the optimiser's step (regularised with n = data.Count).
     /// </summary>
-    public void Step(Dataset data, ReadOnlySpan<int> indices) => Step(data, indices, default);
-
-    // next: the examples of the following step, fetched into the cache meanwhile.
-    private void Step(Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next)
+    public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
-        _batch.Load(data, indices, next);
+        ObjectDisposedException.ThrowIf(_disposed, this);
+        _loader.Load(_batch, data, indices);
         Compute(data.Count);
     }
 
-    // Backprop over the loaded batch and the optimiser's step; n = the size of the training set, for regularisation.
+    /// <summary>
+    /// The training step on the loaded batch, the same for every recipe: one forward pass (through the dropout masks, when on),
+    /// one backward pass (BP1, BP2), and the optimiser's step (BP3, BP4 and the update; fused for plain SGD). n = the size of
+    /// the training set, for regularisation.
+    /// </summary>
     private void Compute(int n)
     {
-        if (_dropout is null)
-        {
-            _batch.FeedForward();
-            _batch.BackpropagateError(Cost);
-        }
-        else
-        {
-            _dropout.Draw(Random, _batch.Size, Network.Sizes);
-            _batch.FeedForwardWithDropout(_dropout);
-            _batch.BackpropagateErrorWithDropout(Cost, _dropout);
-        }
-        Optimizer.Step(_batch, Eta, Regularization, n);
+        _dropout?.Draw(Random);
+        _batch.FeedForward(_dropout);
+        Timing?.Mark(StepPhase.FeedForward);
+        _batch.BackpropagateError(Cost, _dropout);
+        Timing?.Mark(StepPhase.BackpropagateError);
+        Optimizer.Step(_batch, Eta, Regularization, n); // marks the gradient, when it computes one
+        Timing?.Mark(StepPhase.Update);
     }
 
     /// <summary>
@@ -229,6 +261,7 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     public Evaluation Evaluate(Dataset data)
     {
+        _evaluationBatch ??= new MiniBatch<T>(Network, Math.Max(1, Math.Min(EvaluationBatchSize, data.Count)), _context);
         var e = Evaluate(Network, Cost, data, ref _evaluationBatch);
         return data.Count == 0 ? e : e with { Cost = e.Cost + Regularization.Penalty(Network, data.Count) };
     }
@@ -246,6 +279,8 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
         Span<int> indices = new int[batch.Capacity];
         int correct = 0;
         double totalCost = 0;
+        T[]? firstOutput = null;
+        bool sameOutput = true;
         for (int start = 0; start < data.Count; start += batch.Capacity)
         {
             int m = Math.Min(batch.Capacity, data.Count - start);
@@ -254,7 +289,12 @@ public sealed class Sgd<T> where T : unmanaged, IFloatingPointIeee754<T>
             batch.FeedForward();
             correct += batch.CountCorrect();
             totalCost += double.CreateChecked(batch.TotalCost(cost));
+            firstOutput ??= batch.Activation(network.L)[..network.Sizes[^1]].ToArray();
+            sameOutput = sameOutput && batch.EveryOutputEquals(firstOutput);
         }
-        return new Evaluation(correct, data.Count, data.Count == 0 ? double.NaN : totalCost / data.Count);
+        return new Evaluation(correct, data.Count, data.Count == 0 ? double.NaN : totalCost / data.Count)
+        {
+            SameOutputForEveryExample = data.Count > 1 && sameOutput,
+        };
     }
 }

@@ -38,6 +38,42 @@ public class ComputeContextTests
     }
 
     [Fact]
+    public void Solo_runs_the_same_parts_on_the_calling_thread_only()
+    {
+        using var context = new ComputeContext(3) { Solo = true };
+        var work = new CountingWork(3);
+        for (int run = 0; run < 100; run++)
+            context.Run(work);
+        Assert.All(work.Counts, count => Assert.Equal(100, count));
+        Assert.All(work.PartsSeen, parts => Assert.Equal(3, parts));
+        Assert.Equal(100, context.SplitRuns);
+    }
+
+    [Fact]
+    public void Team_or_solo_keeps_whichever_way_its_windows_measure_faster()
+    {
+        using var context = new ComputeContext(2);
+        var choice = new TeamOrSolo(context);
+        bool teamSlow = true;
+        void Steps(int count)
+        {
+            for (int i = 0; i < count; i++)
+            {
+                if (context.Solo != teamSlow) Thread.Sleep(3); // the slow way takes 3 ms a step, the fast one nothing
+                choice.StepDone();
+            }
+        }
+        Assert.False(choice.Solo);                // the team first
+        Steps(TeamOrSolo.Window);                 // a window of the team, then a window of trying solo
+        Assert.True(choice.Solo);
+        Steps(TeamOrSolo.Window);
+        Assert.True(choice.Solo);                 // solo measured faster: kept
+        teamSlow = false;                         // now the team would be faster: found at the next try
+        Steps(TeamOrSolo.Window * TeamOrSolo.ProbeEvery);
+        Assert.False(choice.Solo);
+    }
+
+    [Fact]
     public void AFailingPartIsRethrownOnTheCallingThread()
     {
         using var context = new ComputeContext(2);

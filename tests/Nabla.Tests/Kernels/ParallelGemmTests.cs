@@ -17,22 +17,40 @@ public class ParallelGemmTests
 
     [Theory]
     [MemberData(nameof(Shapes))]
-    public void EveryProductEqualsTheSingleThreadedKernelBitForBitAndMatchesTheReference(int m, int n, int k)
+    public void EveryProductSplitAcrossThreadsEqualsTheSingleThreadedKernelBitForBitAndMatchesTheReference(int m, int n, int k)
     {
-        foreach (int threads in new[] { 1, 2, 3 })
+        foreach (int threads in new[] { 2, 3 })
         {
             using var context = new ComputeContext(threads);
-            Check<float>(new ParallelGemm<float>(context), m, n, k, 1e-4);
-            Check<double>(new ParallelGemm<double>(context), m, n, k, 1e-12);
+            // No size threshold: every product that has enough neurons to share out is split, however small, so the comparison
+            // with the one-thread kernel is between two different computations (the default threshold kept small shapes serial).
+            Check<float>(new ParallelGemm<float>(context, minParallelWork: 0), m, n, k, 1e-4);
+            Check<double>(new ParallelGemm<double>(context, minParallelWork: 0), m, n, k, 1e-12);
         }
     }
 
+    [Fact]
+    public void Products_below_the_threshold_stay_on_the_calling_thread_and_larger_ones_are_split()
+    {
+        using var context = new ComputeContext(2);
+        var gemm = new ParallelGemm<float>(context);
+        gemm.MultiplyTransposedAddBias(new float[2 * 8], new float[4 * 8], new float[4], new float[2 * 4], 2, 4, 8);
+        Assert.Equal(1, gemm.LastPieces);
+        gemm.MultiplyTransposedAddBias(new float[10 * 784], new float[30 * 784], new float[30], new float[10 * 30], 10, 30, 784);
+        Assert.True(gemm.LastPieces >= 2);
+    }
+
+    // The split: the products are cut along n (neurons) in units of `align`; fewer units than threads cannot be split.
+    private static bool Splits(int n, int align, int threads) => n / align >= threads;
+
     private static void Check<T>(ParallelGemm<T> gemm, int m, int n, int k, double tolerance) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int threads = gemm.Context.Threads;
         var rng = new Random(m * 10007 + n * 101 + k);
         T[] a = Random<T>(rng, m * k), b = Random<T>(rng, n * k), bias = Random<T>(rng, n);
         T[] parallel = new T[m * n], single = new T[m * n], reference = new T[m * n];
         gemm.MultiplyTransposedAddBias(a, b, bias, parallel, m, n, k);
+        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2, threads));
         Gemm.MultiplyTransposedAddBias<T>(a, b, bias, single, m, n, k);
         ReferenceGemm.MultiplyTransposedAddBias<T>(a, b, bias, reference, m, n, k);
         Assert.Equal(single, parallel);
@@ -40,6 +58,7 @@ public class ParallelGemmTests
 
         T[] bk = Random<T>(rng, k * n);
         gemm.Multiply(a, bk, parallel, m, n, k);
+        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2 * Vector<T>.Count, threads));
         Gemm.Multiply<T>(a, bk, single, m, n, k);
         ReferenceGemm.Multiply<T>(a, bk, reference, m, n, k);
         Assert.Equal(single, parallel);
@@ -50,10 +69,16 @@ public class ParallelGemmTests
         T[] cp = (T[])c0.Clone(), cs = (T[])c0.Clone(), cr = (T[])c0.Clone();
         T alpha = T.CreateChecked(-0.3), beta = T.One;
         gemm.MultiplyTransposedAAccumulate(at, bt, cp, m, n, k, alpha, beta);
+        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2, threads));
         Gemm.MultiplyTransposedAAccumulate<T>(at, bt, cs, m, n, k, alpha, beta);
         ReferenceGemm.MultiplyTransposedAAccumulate<T>(at, bt, cr, m, n, k, alpha, beta);
         Assert.Equal(cs, cp);
         AssertClose(cr, cp, m + 1, tolerance);
+    }
+
+    private static void AssertSplitWherePossible<T>(ParallelGemm<T> gemm, int work, bool splittable) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (splittable && work > 0) Assert.True(gemm.LastPieces >= 2, $"a splittable product ran in {gemm.LastPieces} piece(s)");
     }
 
     [Fact]

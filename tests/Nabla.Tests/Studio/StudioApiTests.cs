@@ -293,6 +293,7 @@ public class StudioApiTests(StudioFixture studio) : IClassFixture<StudioFixture>
         { "library check: dropout", "/api/runs", "{\"dropout\": 1.5}", HttpStatusCode.BadRequest, "dropout:" },
         { "library check: activation", "/api/runs", "{\"activation\": \"swish\"}", HttpStatusCode.BadRequest, "unknown activation 'swish'" },
         { "library check: cost", "/api/runs", "{\"cost\": \"hinge\"}", HttpStatusCode.BadRequest, "unknown cost 'hinge'" },
+        { "library check: cost against the output σ", "/api/runs", "{\"cost\": \"cross-entropy\", \"activation\": \"relu\"}", HttpStatusCode.BadRequest, "cost:" },
         { "library check: epochs", "/api/runs", "{\"epochs\": -3}", HttpStatusCode.BadRequest, "epochs:" },
         { "shape against the data", "/api/runs", "{\"layers\": [100,30,10]}", HttpStatusCode.BadRequest, "the data has 784 inputs" },
         { "limit: neurons", "/api/runs", "{\"layers\": [784,100000,10]}", HttpStatusCode.BadRequest, "1 to 2048" },

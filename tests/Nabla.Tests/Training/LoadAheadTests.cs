@@ -32,10 +32,10 @@ public class LoadAheadTests
     }
 
     [Fact]
-    public void OnByDefaultWithOneThreadOnAMachineWithAnotherCore()
+    public void OffByDefault()
     {
         var network = new Network<float>([4, 3, 2]);
-        Assert.Equal(Environment.ProcessorCount > 1, new Sgd<float>(network, Cost.Quadratic, 1f, 10).LoadAhead);
+        Assert.False(new Sgd<float>(network, Cost.Quadratic, 1f, 10).LoadAhead);
         Assert.False(new Sgd<float>(network, Cost.Quadratic, 1f, 10, threads: 2).LoadAhead);
     }
 
@@ -83,46 +83,124 @@ public class LoadAheadTests
     }
 }
 
-/// <summary>With more than one thread for the products, a batch's rows are gathered by all of them.</summary>
-public class ParallelGatherTests
+/// <summary>
+/// <see cref="MiniBatchLoader{T}"/> fills a batch in line (one thread, or shared among the threads of the products), ahead on its
+/// helper thread, or (when the helper has not started a request) on the caller: the same rows, bit for bit, every way.
+/// </summary>
+public class MiniBatchLoaderTests
 {
     private static readonly Lazy<Dataset> Pixels = new(() =>
         Dataset.FromIdx(TestFiles.Sample("train-images-idx3-ubyte.gz"), TestFiles.Sample("train-labels-idx1-ubyte.gz")).Slice(0, 300));
 
-    private static (T[] Inputs, T[] Targets) Load<T>(Dataset data, int[] indices, int threads) where T : unmanaged, IFloatingPointIeee754<T>
+    private static readonly int[] Indices = [299, 0, 17, 17, 150, 3, 42, 298, 5, 77, 1, 200, 9];
+    private static readonly int[] Sizes = [784, 5, 10];
+
+    private enum Way { InLine, Ahead, TakenOver }
+
+    private static (T[] Inputs, T[] Targets) Load<T>(Dataset data, int threads, Way way, IInputTransform? transform = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         using var context = new Nabla.Kernels.ComputeContext(threads);
-        var batch = new MiniBatch<T>(new Network<T>([784, 5, 10]), 20, context);
-        batch.Load(data, indices);
+        var batch = new MiniBatch<T>(new Network<T>(Sizes), 20, context);
+        using var loader = new MiniBatchLoader<T>(Sizes, 20, context) { Transform = transform };
+        if (way == Way.InLine)
+        {
+            loader.Load(batch, data, Indices, draw: 1000);
+        }
+        else
+        {
+            using var gate = new ManualResetEventSlim(false);
+            if (way == Way.TakenOver) loader.HelperGate = gate; // the helper claims nothing until the gate opens
+            loader.StartLoading(data, Indices, 0, Indices.Length, draw: 1000);
+            loader.FinishLoading(batch);
+            Assert.Equal(way == Way.TakenOver ? 1 : loader.TakenOver, loader.TakenOver);
+            gate.Set();
+        }
+        Assert.Equal(Indices.Length, batch.Size);
         return (batch.Activation(0).ToArray(), batch.Targets.ToArray());
     }
 
-    [Theory]
-    [InlineData(2)]
-    [InlineData(3)]
-    public void TheSameBatchAsOneThreadGathers(int threads)
+    /// <summary>The rows as stored: pixel / 255 for images, the floats otherwise; targets one-hot.</summary>
+    private static (double[] Inputs, double[] Targets) Expected(Dataset data, Func<int, int, float, float>? transform = null)
     {
-        int[] indices = [299, 0, 17, 17, 150, 3, 42, 298, 5, 77, 1, 200, 9];
+        var inputs = new List<double>();
+        var targets = new double[Indices.Length * 10];
+        for (int i = 0; i < Indices.Length; i++)
+        {
+            var row = data.Input(Indices[i]);
+            for (int j = 0; j < row.Length; j++) inputs.Add(transform is null ? row[j] : transform(i, j, row[row.Length - 1 - j]));
+            targets[i * 10 + data.Labels![Indices[i]]] = 1;
+        }
+        return (inputs.ToArray(), targets);
+    }
+
+    public static TheoryData<int, string> Ways => new()
+    {
+        { 1, "InLine" }, { 2, "InLine" }, { 3, "InLine" }, { 1, "Ahead" }, { 1, "TakenOver" },
+    };
+
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public void Every_way_gathers_the_rows_as_stored_and_one_hot_targets(int threads, string way)
+    {
         var floats = Performance.ParallelTrainingTests.SyntheticData(examples: 300, seed: 8);
         foreach (var data in new[] { Pixels.Value, floats })
         {
-            var (x1, y1) = Load<float>(data, indices, 1);
-            var (x, y) = Load<float>(data, indices, threads);
-            Assert.Equal(x1, x);
-            Assert.Equal(y1, y);
-            var (d1, t1) = Load<double>(data, indices, 1);
-            var (d, t) = Load<double>(data, indices, threads);
-            Assert.Equal(d1, d);
-            Assert.Equal(t1, t);
+            var (inputs, targets) = Expected(data);
+            var (x, y) = Load<float>(data, threads, Enum.Parse<Way>(way));
+            Assert.Equal(inputs.Select(v => (float)v), x);
+            Assert.Equal(targets.Select(v => (float)v), y);
+            var (xd, yd) = Load<double>(data, threads, Enum.Parse<Way>(way));
+            Assert.Equal(inputs, xd);
+            Assert.Equal(targets, yd);
         }
     }
 
+    /// <summary>Reverses each row and adds the row's draw: what it writes depends on the example and its draw only.</summary>
+    private sealed class ReverseAndMark : IInputTransform
+    {
+        public void Transform(ReadOnlySpan<float> input, Span<float> output, int example, ulong draw)
+        {
+            for (int j = 0; j < input.Length; j++) output[j] = input[input.Length - 1 - j] + draw;
+        }
+    }
+
+    [Theory]
+    [MemberData(nameof(Ways))]
+    public void A_transform_changes_each_row_as_it_is_gathered_the_same_way_every_way(int threads, string way)
+    {
+        // Row i gets draw 1000 + i: the batch's draw plus the row's place, whichever thread gathers it.
+        var (inputs, _) = Expected(Pixels.Value, (i, j, reversed) => reversed + 1000 + i);
+        var (x, _) = Load<float>(Pixels.Value, threads, Enum.Parse<Way>(way), new ReverseAndMark());
+        Assert.Equal(inputs.Select(v => (float)v), x);
+    }
+
     [Fact]
-    public void AnIndexOutsideTheDataIsRefusedAsWithOneThread()
+    public void An_index_outside_the_data_is_refused_every_way()
     {
         using var context = new Nabla.Kernels.ComputeContext(2);
-        var batch = new MiniBatch<float>(new Network<float>([784, 5, 10]), 20, context);
-        var error = Assert.Throws<ArgumentOutOfRangeException>(() => batch.Load(Pixels.Value, [1, 2, 3, 300, 4, 5]));
+        var batch = new MiniBatch<float>(new Network<float>(Sizes), 20, context);
+        using var loader = new MiniBatchLoader<float>(Sizes, 20, context);
+        var error = Assert.Throws<ArgumentOutOfRangeException>(() => loader.Load(batch, Pixels.Value, [1, 2, 3, 300, 4, 5]));
         Assert.Contains("example 300", error.Message);
+        loader.StartLoading(Pixels.Value, [1, 2, 300], 0, 3);
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => loader.FinishLoading(batch));
+        Assert.Contains("example 300", error.Message);
+        error = Assert.Throws<ArgumentOutOfRangeException>(() => batch.Load(Pixels.Value, [300]));
+        Assert.Contains("example 300", error.Message);
+    }
+
+    [Fact]
+    public void Regression_targets_are_gathered_as_rows_of_values()
+    {
+        var inputs = Enumerable.Range(0, 6 * 784).Select(i => i % 7 / 7f).ToArray();
+        var values = Enumerable.Range(0, 6 * 3).Select(i => i * 0.5f).ToArray();
+        var data = Dataset.ForRegression(inputs, values, 784, 3);
+        int[] sizes = [784, 4, 3];
+        using var context = new Nabla.Kernels.ComputeContext(2);
+        var batch = new MiniBatch<float>(new Network<float>(sizes), 4, context);
+        using var loader = new MiniBatchLoader<float>(sizes, 4, context);
+        loader.StartLoading(data, [5, 0, 2], 0, 3);
+        loader.FinishLoading(batch);
+        Assert.Equal([7.5f, 8f, 8.5f, 0f, 0.5f, 1f, 3f, 3.5f, 4f], batch.Targets.ToArray());
     }
 }

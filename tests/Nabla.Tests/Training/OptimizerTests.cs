@@ -92,6 +92,50 @@ public class OptimizerTests
     }
 
     [Theory]
+    [InlineData("momentum", "l2", 1)]
+    [InlineData("momentum", "l1", 2)]
+    [InlineData("adam", "l2", 1)]
+    [InlineData("adam", "l2", 2)]
+    [InlineData("adam", "l1", 3)]
+    public void A_batch_step_with_its_penalty_fused_and_split_across_threads_equals_the_materialised_rule(string name, string penalty, int threads)
+    {
+        // The batch path adds the penalty's gradient inside the update and cuts the arrays among the threads; the long way
+        // materialises ∇C, adds (λ/n)w or (λ/n)sgn(w) to it, and applies the rule on one thread (the hand-checked path above).
+        int[] sizes = [784, 50, 10]; // 39,760 parameters: enough for the update to be split
+        var data = Performance.ParallelTrainingTests.SyntheticData(examples: 40, seed: 3);
+        var regularization = penalty == "l2" ? Regularization.L2(2.0) : Regularization.L1(2.0);
+        Optimizer<double> Make() => name == "adam" ? Optimizer<double>.Adam(sizes) : Optimizer<double>.Momentum(sizes, 0.9);
+        var fusedNet = new Network<double>(sizes, Activation.Sigmoid, Initialization.ScaledNormal, seed: 1);
+        var longNet = fusedNet.Clone();
+        using var context = new Nabla.Kernels.ComputeContext(threads);
+        var fused = new MiniBatch<double>(fusedNet, 20, context);
+        var batch = new MiniBatch<double>(longNet, 20);
+        Optimizer<double> fusedOptimizer = Make(), longOptimizer = Make();
+        var gradient = new Gradient<double>(sizes);
+        for (int step = 0; step < 3; step++)
+        {
+            int[] indices = Enumerable.Range(step * 10, 20).ToArray();
+            fused.Load(data, indices);
+            fused.FeedForward();
+            fused.BackpropagateError(Cost.Quadratic);
+            fusedOptimizer.Step(fused, 0.05, regularization, data.Count);
+
+            batch.Load(data, indices);
+            batch.FeedForward();
+            batch.BackpropagateError(Cost.Quadratic);
+            batch.ComputeMeanGradient(gradient);
+            regularization.AddGradient(longNet, gradient, data.Count);
+            longOptimizer.Step(longNet, gradient, 0.05);
+        }
+        for (int l = 1; l <= 2; l++)
+        {
+            Assert.Equal(longNet.Weights[l].Data, fusedNet.Weights[l].Data, (a, b) => Math.Abs(a - b) <= 1e-15 * Math.Max(1, Math.Abs(a)));
+            Assert.Equal(longNet.Biases[l], fusedNet.Biases[l], (a, b) => Math.Abs(a - b) <= 1e-15 * Math.Max(1, Math.Abs(a)));
+        }
+        Assert.NotEqual(new Network<double>(sizes, Activation.Sigmoid, Initialization.ScaledNormal, seed: 1).Weights[1].Data, fusedNet.Weights[1].Data);
+    }
+
+    [Theory]
     [InlineData("sgd")]
     [InlineData("momentum")]
     [InlineData("adam")]

@@ -24,12 +24,19 @@ export async function post(path, body = {}) {
 
 /** The shared state: the run, its epochs and live points, and who listens. One event stream for the whole page. */
 export const store = {
-  options: null, run: null, epochs: [], progress: [], listeners: new Set(), error: null,
+  options: null, run: null, epochs: [], progress: [], listeners: new Set(), error: null, changes: 0,
   on(fn) { this.listeners.add(fn); return () => this.listeners.delete(fn); },
   emit(kind) { for (const fn of this.listeners) { try { fn(kind); } catch (e) { console.warn(e); } } },
   async reload() {
-    // Ask whether there is a run first: a 404 would be logged by the browser as an error.
-    const run = (await get('/api/health')).run === 'none' ? null : await get('/api/runs/current');
+    let run;
+    for (;;) {
+      // A state or epoch event that arrives while we ask may be newer than the answer: then ask again, or a stale answer
+      // (say "running") would stay after the run's last event ("finished").
+      const seen = this.changes;
+      // Ask whether there is a run first: a 404 would be logged by the browser as an error.
+      run = (await get('/api/health')).run === 'none' ? null : await get('/api/runs/current');
+      if (this.changes === seen) break;
+    }
     this.run = run;
     this.epochs = run ? run.history.epochs : [];
     this.progress = run ? run.history.progress : [];
@@ -38,6 +45,7 @@ export const store = {
   connect() {
     const source = new EventSource('/api/runs/current/events');
     source.addEventListener('state', (e) => {
+      this.changes++;
       const run = JSON.parse(e.data);
       if (run.state === 'none') return;
       const fresh = !this.run || this.run.id !== run.id;
@@ -45,6 +53,7 @@ export const store = {
       if (fresh) this.reload(); else this.emit('state');
     });
     source.addEventListener('epoch', (e) => {
+      this.changes++;
       const record = JSON.parse(e.data);
       if (!this.epochs.length || this.epochs[this.epochs.length - 1].epoch < record.epoch) this.epochs.push(record);
       if (this.run && this.run.epoch <= record.epoch) { this.run.epoch = record.epoch + 1; this.run.position = 0; }
@@ -103,3 +112,8 @@ export function fmt(x, digits = 4) {
 }
 
 export const percent = (x) => (x === null || x === undefined || Number.isNaN(x)) ? '—' : `${(100 * x).toFixed(1)} %`;
+
+// An epoch's evaluation figures are named after the data they come from (test_correct, or validation_correct), as in
+// `nabla train --json`; evaluated_on says which.
+export const epochAccuracy = (e) => e[`${e.evaluated_on}_correct`] / e[`${e.evaluated_on}_total`];
+export const epochCost = (e) => e[`${e.evaluated_on}_cost`];

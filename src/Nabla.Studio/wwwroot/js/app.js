@@ -1,5 +1,5 @@
 // Nabla Studio: tabs, the shared event stream, and the status line. Each view lives in its own module.
-import { get, post, store, percent, throttle } from './api.js';
+import { get, post, store, percent, throttle, epochAccuracy } from './api.js';
 import { trainView } from './views/train.js';
 import { networkView } from './views/network.js';
 import { backpropView } from './views/backprop.js';
@@ -30,7 +30,7 @@ function status() {
   const last = store.epochs[store.epochs.length - 1];
   const rate = store.progress.length ? store.progress[store.progress.length - 1].examples_per_second : 0;
   s.textContent = `run ${run.id} · ${run.state}${run.error ? ' (' + run.error + ')' : ''} · epoch ${run.epoch}/${run.options.epochs}` +
-    (last ? ` · ${last.line} (${percent(last.evaluation_accuracy ?? last.test_correct / last.test_total)})` : '') +
+    (last ? ` · ${last.line} (${percent(last.evaluation_accuracy ?? epochAccuracy(last))})` : '') +
     (run.state === 'running' && rate ? ` · ${Math.round(rate).toLocaleString('en')} examples/s` : '');
 }
 

@@ -1,6 +1,6 @@
 // Playground mode: 2-D data sets, input features, up to 6 hidden layers, the decision boundary and every neuron's map.
 // The whole configuration lives in the URL (#playground?data=spiral&...), so a link reproduces a setup (seeded).
-import { el, post, store, throttle, percent, fmt } from '../api.js';
+import { el, post, store, throttle, percent, fmt, epochAccuracy, epochCost } from '../api.js';
 import { svg, diverging, rgb, maxAbs, lineChart, legend } from '../draw.js';
 
 const Defaults = {
@@ -123,8 +123,8 @@ export const playgroundView = {
     try { m = await post('/api/playground/map', { resolution: 50 }); } catch (e) { this.message.textContent = e.message; return; }
     const epochs = store.epochs, last = epochs[epochs.length - 1];
     this.accuracy.textContent = last && last.training_accuracy !== null ? percent(last.training_accuracy) : '—';
-    this.testAccuracy.textContent = last ? percent(last.test_correct / last.test_total) : '—';
-    this.epochText.textContent = `${run.state}: epoch ${run.epoch} of ${run.options.epochs}` + (last ? `, training cost ${fmt(last.training_cost)}, test cost ${fmt(last.test_cost)}` : '');
+    this.testAccuracy.textContent = last ? percent(epochAccuracy(last)) : '—';
+    this.epochText.textContent = `${run.state}: epoch ${run.epoch} of ${run.options.epochs}` + (last ? `, training cost ${fmt(last.training_cost)}, test cost ${fmt(epochCost(last))}` : '');
     this.root.dataset.epoch = String(run.epoch);
     this.root.dataset.run = String(run.id);
     this.root.dataset.state = run.state;
@@ -132,7 +132,7 @@ export const playgroundView = {
     this.net.replaceChildren(this.drawNetwork(m));
     this.curve.replaceChildren(lineChart([
       { name: 'train', colour: '#2e8b57', points: epochs.map((e) => [e.epoch + 1, e.training_cost]) },
-      { name: 'test', colour: '#6a3fb5', points: epochs.map((e) => [e.epoch + 1, e.test_cost]) },
+      { name: 'test', colour: '#6a3fb5', points: epochs.map((e) => [e.epoch + 1, epochCost(e)]) },
     ], { width: 330, height: 150, xLabel: 'epoch', yLabel: 'cost', xMin: 0 }));
   },
 

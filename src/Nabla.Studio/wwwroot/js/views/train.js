@@ -1,5 +1,5 @@
 // Train: every `nabla train` option that matters, start / pause / resume / step / reset / save, and live curves.
-import { el, post, store, percent, fmt, throttle } from '../api.js';
+import { el, post, store, percent, fmt, throttle, epochAccuracy, epochCost } from '../api.js';
 import { lineChart, legend } from '../draw.js';
 
 const fields = [
@@ -126,7 +126,7 @@ export const trainView = {
       resume.disabled = step.disabled = run.state !== 'paused';
       const epochs = store.epochs, progress = thin(store.progress, 300);
       const last = epochs[epochs.length - 1];
-      accuracy.textContent = last ? percent(last.test_correct / last.test_total) : '—';
+      accuracy.textContent = last ? percent(epochAccuracy(last)) : '—';
       line.textContent = last ? `${last.line} (${last.evaluated_on})` : 'no epoch yet';
       const live = progress[progress.length - 1];
       // While training: the speed between the last two snapshots; otherwise the last epoch's (its training time alone).
@@ -140,15 +140,15 @@ export const trainView = {
         { name: 'eval live', colour: '#b9a3e0', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.evaluation_accuracy]) },
         { name: 'train live', colour: '#9fd3b5', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.training_accuracy]) },
         { name: 'train', colour: '#2e8b57', dots: true, points: epochs.filter((e) => e.training_accuracy !== null).map((e) => [endOf(e), e.training_accuracy]) },
-        { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), e.test_correct / e.test_total]) },
+        { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), epochAccuracy(e)]) },
       ], { xLabel: 'epochs of training', yLabel: 'accuracy', width: 640, height: 210, xMin: 0 }));
       costChart.replaceChildren(lineChart([
         { name: 'eval live', colour: '#b9a3e0', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.evaluation_cost]) },
         { name: 'train live', colour: '#9fd3b5', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.training_cost]) },
         { name: 'train', colour: '#2e8b57', dots: true, points: epochs.filter((e) => e.training_cost !== null).map((e) => [endOf(e), e.training_cost]) },
-        { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), e.test_cost]) },
+        { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), epochCost(e)]) },
       ], { xLabel: 'epochs of training', yLabel: 'cost', width: 640, height: 180, xMin: 0 }));
-      log.textContent = epochs.slice(-200).map((e) => `${e.line}  cost ${fmt(e.test_cost)}  η ${e.eta}  ${e.train_seconds.toFixed(3)} s` +
+      log.textContent = epochs.slice(-200).map((e) => `${e.line}  cost ${fmt(epochCost(e))}  η ${e.eta}  ${e.train_seconds.toFixed(3)} s` +
         (e.training_accuracy !== null ? `  training ${percent(e.training_accuracy)}` : '')).join('\n');
       log.scrollTop = log.scrollHeight;
     }, 1000); // once a second: the page's drawing competes with training for the cores
