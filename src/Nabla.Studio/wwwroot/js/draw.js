@@ -87,16 +87,22 @@ export function lineChart(series, { width = 520, height = 220, xLabel = '', yLab
   let y0 = yMin ?? Math.min(...all.map((p) => ty(p[1]))), y1 = yMax ?? Math.max(...all.map((p) => ty(p[1])));
   if (x1 === x0) { x1 = x0 + 1; }
   if (y1 === y0) { y1 = y0 + (Math.abs(y0) || 1) * 0.1; y0 -= (Math.abs(y0) || 1) * 0.1; }
+  // Ticks at round numbers (1, 2, 2.5 or 5 × 10^k; whole powers of ten on log axes); a range the caller did not fix widens
+  // to the nearest ticks, so no label shows a value like 0.068.
+  const xTicks = niceTicks(x0, x1, logX, xMin === null || xMin === undefined, xMax === null || xMax === undefined);
+  const yTicks = niceTicks(y0, y1, log, yMin === null || yMin === undefined, yMax === null || yMax === undefined);
+  [x0, x1, y0, y1] = [xTicks.lo, xTicks.hi, yTicks.lo, yTicks.hi];
   const X = (x) => m.l + ((tx(x) - x0) / (x1 - x0)) * (width - m.l - m.r);
-  const tick = (v, lg, range) => lg ? fmt(10 ** v, 2) : Math.abs(range) >= 0.05 && Math.abs(range) < 1e4 ? String(Number(v.toPrecision(3))) : fmt(v, 3);
   const Y = (y) => height - m.b - ((ty(y) - y0) / (y1 - y0)) * (height - m.t - m.b);
   const grid = svg('g', { class: 'grid' }), axis = svg('g', { class: 'axis' });
-  for (let i = 0; i <= 4; i++) {
-    const yv = y0 + ((y1 - y0) * i) / 4, y = height - m.b - ((height - m.t - m.b) * i) / 4;
+  for (const v of yTicks.values) {
+    const y = height - m.b - ((v - y0) / (y1 - y0)) * (height - m.t - m.b);
     grid.append(svg('line', { x1: m.l, x2: width - m.r, y1: y, y2: y }));
-    axis.append(svg('text', { x: m.l - 4, y: y + 4, 'text-anchor': 'end' }, tick(yv, log, y1 - y0)));
-    const xv = x0 + ((x1 - x0) * i) / 4, x = m.l + ((width - m.l - m.r) * i) / 4;
-    axis.append(svg('text', { x, y: height - m.b + 14, 'text-anchor': 'middle' }, tick(xv, logX, x1 - x0)));
+    axis.append(svg('text', { x: m.l - 4, y: y + 4, 'text-anchor': 'end' }, tickLabel(v, log, yTicks.step)));
+  }
+  for (const v of xTicks.values) {
+    const x = m.l + ((v - x0) / (x1 - x0)) * (width - m.l - m.r);
+    axis.append(svg('text', { x, y: height - m.b + 14, 'text-anchor': 'middle' }, tickLabel(v, logX, xTicks.step)));
   }
   axis.append(svg('line', { x1: m.l, x2: m.l, y1: m.t, y2: height - m.b }), svg('line', { x1: m.l, x2: width - m.r, y1: height - m.b, y2: height - m.b }));
   axis.append(svg('text', { x: (m.l + width - m.r) / 2, y: height - 4, 'text-anchor': 'middle' }, xLabel));
@@ -119,6 +125,39 @@ export function lineChart(series, { width = 520, height = 220, xLabel = '', yLab
   }
   return root;
 }
+
+/**
+ * Round tick values for an axis from lo to hi (on a log axis, lo and hi are log10 of the values): about five ticks at
+ * 1, 2, 2.5 or 5 × 10^k, or whole powers of ten; an end the caller left free moves out to the nearest tick.
+ */
+function niceTicks(lo, hi, log, freeLo, freeHi) {
+  if (log) {
+    const a = freeLo ? Math.floor(lo + 1e-9) : lo, b = freeHi ? Math.ceil(hi - 1e-9) : hi;
+    const step = Math.max(1, Math.ceil((b - a) / 5));
+    const values = [];
+    for (let v = Math.ceil(a - 1e-9); v <= b + 1e-9; v += step) values.push(v);
+    return { lo: a, hi: b === a ? a + 1 : b, values, step };
+  }
+  const raw = (hi - lo) / 5, power = 10 ** Math.floor(Math.log10(raw));
+  const step = [1, 2, 2.5, 5, 10].map((f) => f * power).find((s) => s >= raw * 0.999);
+  const a = freeLo ? Math.floor(lo / step + 1e-9) * step : lo, b = freeHi ? Math.ceil(hi / step - 1e-9) * step : hi;
+  const values = [];
+  for (let v = Math.ceil(a / step - 1e-9) * step; v <= b + step * 1e-9; v += step) values.push(Math.abs(v) < step * 1e-9 ? 0 : v);
+  return { lo: a, hi: b, values, step };
+}
+
+/** A tick's label: as many decimals as the step needs (0.25 → 2), powers of ten on log axes, exponents for the very large or small. */
+function tickLabel(v, log, step) {
+  if (log) {
+    const p = Math.round(v);
+    if (Math.abs(v - p) > 1e-9) return fmt(10 ** v, 2);
+    return p >= -3 && p <= 4 ? String(10 ** p) : `10${superscript(p)}`;
+  }
+  const decimals = Math.max(0, -Math.floor(Math.log10(step) + 1e-9) + (String(step / 10 ** Math.floor(Math.log10(step) + 1e-9)).includes('.') ? 1 : 0));
+  return Math.abs(v) >= 1e5 || (v !== 0 && Math.abs(v) < 1e-3) ? fmt(v, 3) : v.toFixed(Math.min(decimals, 6));
+}
+
+const superscript = (n) => String(n).replace(/[-0-9]/g, (c) => '⁻⁰¹²³⁴⁵⁶⁷⁸⁹'['-0123456789'.indexOf(c)]);
 
 export function legend(items) {
   const box = document.createElement('div');
