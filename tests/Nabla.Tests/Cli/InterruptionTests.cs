@@ -94,8 +94,12 @@ public class InterruptionTests
         for (int attempt = 0; attempt < 6; attempt++)
         {
             var process = Start(Train(checkpoint, dir.File("model.safetensors")));
-            // Wait until training is under way (the first epoch line), then a random moment more.
+            // Wait until training is under way and the first checkpoint is there (on a busy machine it can come well after
+            // the first epoch line), then a random moment more: the kill falls anywhere in the later epochs and their saves.
             while (process.StandardOutput.ReadLine() is string line && !line.StartsWith("Epoch")) { }
+            var waited = System.Diagnostics.Stopwatch.StartNew();
+            while (!File.Exists(Path.Combine(checkpoint, Checkpoint.StateFileName)) && !process.HasExited && waited.Elapsed < TimeSpan.FromSeconds(60))
+                Thread.Sleep(5);
             Thread.Sleep(random.Next(0, 400));
             process.Kill(); // SIGKILL: no handler runs
             process.WaitForExit();
