@@ -253,7 +253,7 @@ internal static class TrainCommand
         var saved = Kept(run, keepBest, extras.Points);
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
-        if (s.Out is not null) SaveModel(network, s.Cost, s.Out);
+        if (s.Out is not null) SaveModel(network, s.Cost, s.Out, data.Images);
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}",
             run.BestEpoch >= 0 ? run.BestEpoch : null);
 
@@ -493,10 +493,13 @@ internal static class TrainCommand
         catch (NablaException e) { throw new CliException($"--out: {e.Message}", ExitCodes.OutputFailed); }
     }
 
-    /// <summary>A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact.</summary>
-    private static void SaveModel<T>(Network<T> network, Cost cost, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact. The images' size
+    /// and class names go with the network, for `nabla predict`.
+    /// </summary>
+    private static void SaveModel<T>(Network<T> network, Cost cost, string path, ImageInputs images) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        try { ModelFile.Save(network, cost, path); }
+        try { ModelFile.Save(network, cost, path, new Dictionary<string, string> { [ImageInputs.MetadataKey] = images.ToJson() }); }
         catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
     }
 }
