@@ -12,7 +12,8 @@ Nabla's settings are chosen on the training split alone, never on the test rows:
 strength, each is scored by --folds-fold cross-validation on the training split (StratifiedKFold for classes, KFold for
 values, shuffled with random_state=seed; `nabla train --data fold-train.csv --test fold-validation.csv`, so the fold's
 preprocessing is learnt on its own training rows), the best mean validation accuracy (R²) wins, ties going to the lower mean
-validation cost, and only then does nabla train on the whole training split and meet the test rows, once. scikit-learn keeps
+validation cost of the errors (log-likelihood or quadratic, without the weight penalty), and only then does nabla train on
+the whole training split and meet the test rows, once. The mean validation score of every λ is printed too. scikit-learn keeps
 its defaults (the anchors of issue 12); --sklearn-cv also chooses its alpha the same way (GridSearchCV over --alphas with
 the same folds) and reports that too.
 
@@ -82,7 +83,7 @@ def choose_lambda(nabla, a, d, header, body, train, y, target, classes, seed, ex
     for lam in lambdas:
         runs = [nabla_fit(nabla, a, d, header, body, f, v, target, seed, extra + ["--lambda", lam]) for f, v in folds(a, train, y, classes, seed)]
         score = np.mean([r["test"]["accuracy"] if classes else r["test"]["r2"] for r in runs])
-        cost = np.mean([r["epochs"][-1]["evaluation_cost"] for r in runs])
+        cost = np.mean([r["test_cost"] for r in runs])  # the validation fold's cost of the errors, without the weight penalty
         scores[lam] = (score, cost)
     best = max(lambdas, key=lambda lam: (scores[lam][0], -scores[lam][1]))
     return best, scores
@@ -92,7 +93,7 @@ def tables(a, nabla):
     print(f"nabla's λ: {cv}, from {a.lambdas}; scikit-learn: defaults{' and alpha by GridSearchCV from ' + a.alphas if a.sklearn_cv else ''}\n")
     print(f"| table | seed | split (train/test) | scikit-learn MLP({a.hidden}) | iterations | fit s |{' scikit-learn, alpha by CV |' if a.sklearn_cv else ''} nabla | λ (CV score) | nabla train s |")
     print(f"|---|---|---|---|---|---|{'---|' if a.sklearn_cv else ''}---|---|---|")
-    summary = {}
+    summary, validation = {}, {}
     per_table = dict(item.split("=", 1) for item in a.table_args.split(";") if item)
     for name in a.tables.split(","):
         target, classes = TABLES[name]
@@ -118,6 +119,7 @@ def tables(a, nabla):
             theirs = model.score(sc.transform(x[test]), yte)
             tuned = sklearn_cv(a, x, y, train, test, classes, seed, sc) if a.sklearn_cv else None
             summary.setdefault(name, []).append((theirs, ours, lam, tuned))
+            if scores: validation.setdefault(name, []).append(scores)
             metric = "acc" if classes else "R²"
             chosen = f"{lam} ({scores[lam][0]:.4f})" if scores else lam
             print(f"| {name} | {seed} | {len(train)}/{len(test)} | {metric} {theirs:.4f} | {model.n_iter_} | {fit:.2f} |"
@@ -130,6 +132,13 @@ def tables(a, nabla):
         cv = np.array([p[3][0] for p in pairs]) if a.sklearn_cv else None
         print(f"| {name} | {t.mean():.4f} ({t.min():.4f}–{t.max():.4f}) |{f' {cv.mean():.4f} ({cv.min():.4f}–{cv.max():.4f}) |' if cv is not None else ''} "
               f"{o.mean():.4f} ({o.min():.4f}–{o.max():.4f}) | {int((o >= t - 1e-12).sum())} of {len(pairs)} | {', '.join(p[2] for p in pairs)} |")
+    if validation:
+        lambdas = a.lambdas.split(",")
+        print(f"\nnabla's mean {a.folds}-fold validation score (accuracy, R² for diabetes) over the {a.seeds} training splits, per λ (no test row used):\n")
+        print("| table | " + " | ".join(f"λ = {lam}" for lam in lambdas) + " |")
+        print("|---|" + "---|" * len(lambdas))
+        for name, runs in validation.items():
+            print(f"| {name} | " + " | ".join(f"{np.mean([r[lam][0] for r in runs]):.4f}" for lam in lambdas) + " |")
 
 def sklearn_cv(a, x, y, train, test, classes, seed, scaler):
     """scikit-learn's MLP with alpha chosen by GridSearchCV on the same folds of the training rows: (test score, alpha)."""

@@ -351,6 +351,8 @@ internal static class TableTraining
                 saved_score = saved.Accuracy,
                 restored_best = saved.Best,
                 test = TestJson(test, pre),
+                // The test rows' mean cost of the errors alone (the epochs' costs add the weight penalty): comparable across λ.
+                test_cost = Sgd<T>.Evaluate(network, s.Cost, data.Test).Cost,
                 train_seconds_total = trainSeconds,
                 wall_seconds = total.Elapsed.TotalSeconds,
                 model = s.Out,
