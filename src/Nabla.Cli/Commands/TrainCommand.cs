@@ -53,7 +53,7 @@ internal static class TrainCommand
         var data = CommonOptions.Data();
         var maxIdxSize = CommonOptions.MaxIdxSize();
         var output = new Option<string?>("--out") { Description = "Save the trained network here (safetensors layout)" };
-        var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set; the test set is then used once, at the end" };
+        var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file; for a table, a sixth of the training part) instead of the test set; the test set is then used once, at the end" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
         var lambda = CommonOptions.Lambda();
