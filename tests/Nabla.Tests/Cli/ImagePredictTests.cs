@@ -164,6 +164,14 @@ public class ImagePredictTests : IClassFixture<ImagePredictTests.TrainedModel>
         AssertBadInput(Run("predict", "--model", _model, small, "--output", output), dir, 2, "small-idx3-ubyte: the images are 8×8 pixels; the model", "takes 28×28");
 
         AssertBadInput(Run("predict", "--model", _model, TestFiles.Sample("t10k-labels-idx1-ubyte.gz"), "--output", output), dir, 2, "that is an IDX label file");
+
+        // Nothing to predict, or a table for an image model: argument errors that say what to give.
+        var nothing = Run("predict", "--model", _model);
+        Assert.Equal(ExitCodes.InvalidArguments, nothing.ExitCode);
+        Assert.Contains("--input: give what to predict: a table (--input rows.csv), or images", nothing.Stderr);
+        var table = Run("predict", "--model", _model, "--input", Data.TableReaderTests.RepositoryTable("iris.csv"));
+        Assert.Equal(ExitCodes.InvalidArguments, table.ExitCode);
+        Assert.Contains("was trained on 28×28 images; give it images", table.Stderr);
         string text = dir.Write("notes.txt", Encoding.UTF8.GetBytes("hello\n"));
         AssertBadInput(Run("predict", "--model", _model, text, "--output", output), dir, 3, "notes.txt", "nabla predict takes a table: .csv, .tsv, .parquet; an IDX image file; or pictures");
     }
