@@ -37,7 +37,7 @@ internal static class ImagePrediction
             pixels.Add(file.Pixels);
             for (int i = 0; i < file.Count; i++) names.Add(string.Create(CultureInfo.InvariantCulture, $"{path}:{i}"));
         }
-        var all = new IdxImages(pixels.Count == 1 ? pixels[0] : [.. pixels.SelectMany(p => p)], names.Count, images.Rows, images.Columns);
+        var all = new IdxImages(pixels.Count == 1 ? pixels[0] : Concatenated(pixels), names.Count, images.Rows, images.Columns);
         double readSeconds = clock.Elapsed.TotalSeconds;
         var predictions = predictor.Predict(all);
         double predictSeconds = clock.Elapsed.TotalSeconds - readSeconds;
@@ -56,6 +56,14 @@ internal static class ImagePrediction
             System.Console.WriteLine(string.Create(CultureInfo.InvariantCulture,
                 $"Predicted {Words.Count(predictions.Count, "image")} into {outputPath} in {seconds:F2} s (reading {readSeconds:F2} s, network {predictSeconds:F2} s)"));
         return ExitCodes.Success;
+    }
+
+    private static byte[] Concatenated(List<byte[]> parts)
+    {
+        var all = GC.AllocateUninitializedArray<byte>(parts.Sum(p => p.Length));
+        int offset = 0;
+        foreach (var part in parts) { part.CopyTo(all, offset); offset += part.Length; }
+        return all;
     }
 
     /// <summary>The first bytes of a file, to tell a picture from an IDX file; a missing file is an input error naming it.</summary>
