@@ -8,17 +8,27 @@ nabla, --sklearn-max-iter for scikit-learn, 1,000 by default as in shared/peers/
 when the loss stops improving, and n_iter_ says when).
 Both report test accuracy (R² for regression). The runs alternate, nabla then scikit-learn, table after table.
 
+Nabla's settings are chosen on the training split alone, never on the test rows: with --lambdas giving more than one L2
+strength, each is scored by --folds-fold cross-validation on the training split (StratifiedKFold for classes, KFold for
+values, shuffled with random_state=seed; `nabla train --data fold-train.csv --test fold-validation.csv`, so the fold's
+preprocessing is learnt on its own training rows), the best mean validation accuracy (R²) wins, ties going to the lower mean
+validation cost of the errors (log-likelihood or quadratic, without the weight penalty), and only then does nabla train on
+the whole training split and meet the test rows, once. The mean validation score of every λ is printed too. scikit-learn keeps
+its defaults (the anchors of issue 12); --sklearn-cv also chooses its alpha the same way (GridSearchCV over --alphas with
+the same folds) and reports that too.
+
 --fashion DIR: also Fashion-MNIST as a table (DIR/train.csv, DIR/test.csv from bench/tables/fashion_mnist_csv.py): seconds
 per training epoch of both with the same layers and mini-batch (Adam, ReLU), nabla's peak RSS (/usr/bin/time -v) and
 its CSV reading speed.
 
   bench/peers/sklearn_tables.py --nabla CMD [--seeds 5] [--epochs 200] [--sklearn-max-iter 1000] [--hidden 100]
-                                [--tables digits,breast_cancer,...] [--nabla-args "..."] [--table-args "diabetes=--lambda 10"]
+                                [--tables digits,breast_cancer,...] [--nabla-args "..."] [--table-args "name=options"]
+                                [--lambdas 0,0.1,0.3,1,3,10,30] [--folds 5] [--sklearn-cv --alphas 1e-5,...]
                                 [--fashion DIR --fashion-epochs 3 --fashion-batch 200 --rounds 2] [--no-tables]
 """
 import argparse, csv, json, os, re, shlex, subprocess, sys, tempfile, time, warnings
 import numpy as np
-from sklearn.model_selection import train_test_split
+from sklearn.model_selection import GridSearchCV, KFold, StratifiedKFold, train_test_split
 from sklearn.neural_network import MLPClassifier, MLPRegressor
 from sklearn.preprocessing import StandardScaler
 from sklearn.exceptions import ConvergenceWarning
@@ -51,10 +61,39 @@ def run_nabla(cmd, args):
         sys.exit(f"nabla failed ({p.returncode}): {p.stderr.strip()[-2000:]}")
     return json.loads(p.stdout), time.perf_counter() - start
 
+def nabla_fit(nabla, a, d, header, body, train, test, target, seed, extra):
+    """nabla trains on rows `train` and is scored on rows `test` (files in folder d): its JSON report."""
+    write_csv(os.path.join(d, "train.csv"), header, [body[i] for i in train])
+    write_csv(os.path.join(d, "test.csv"), header, [body[i] for i in test])
+    result, _ = run_nabla(nabla, ["train", "--data", os.path.join(d, "train.csv"), "--test", os.path.join(d, "test.csv"),
+                                  "--target", target, "--hidden", a.hidden, "--epochs", str(a.epochs), "--seed", str(seed + 1)] + extra)
+    return result
+
+def folds(a, train, y, classes, seed):
+    """The cross-validation folds of the training rows, as (fold training rows, fold validation rows)."""
+    splitter = StratifiedKFold(a.folds, shuffle=True, random_state=seed) if classes else KFold(a.folds, shuffle=True, random_state=seed)
+    labels = [y[i] for i in train] if classes else None
+    return [(train[f], train[v]) for f, v in splitter.split(train, labels)]
+
+def choose_lambda(nabla, a, d, header, body, train, y, target, classes, seed, extra):
+    """The L2 strength with the best mean validation score over the folds of the training rows (ties: lower mean cost)."""
+    lambdas = a.lambdas.split(",")
+    if len(lambdas) == 1: return lambdas[0], {}
+    scores = {}
+    for lam in lambdas:
+        runs = [nabla_fit(nabla, a, d, header, body, f, v, target, seed, extra + ["--lambda", lam]) for f, v in folds(a, train, y, classes, seed)]
+        score = np.mean([r["test"]["accuracy"] if classes else r["test"]["r2"] for r in runs])
+        cost = np.mean([r["test_cost"] for r in runs])  # the validation fold's cost of the errors, without the weight penalty
+        scores[lam] = (score, cost)
+    best = max(lambdas, key=lambda lam: (scores[lam][0], -scores[lam][1]))
+    return best, scores
+
 def tables(a, nabla):
-    print(f"| table | seed | split (train/test) | scikit-learn MLP({a.hidden}) | iterations | fit s | nabla | nabla train s |")
-    print("|---|---|---|---|---|---|---|---|")
-    summary = {}
+    cv = f"{a.folds}-fold CV on the training split" if len(a.lambdas.split(",")) > 1 else "given"
+    print(f"nabla's λ: {cv}, from {a.lambdas}; scikit-learn: defaults{' and alpha by GridSearchCV from ' + a.alphas if a.sklearn_cv else ''}\n")
+    print(f"| table | seed | split (train/test) | scikit-learn MLP({a.hidden}) | iterations | fit s |{' scikit-learn, alpha by CV |' if a.sklearn_cv else ''} nabla | λ (CV score) | nabla train s |")
+    print(f"|---|---|---|---|---|---|{'---|' if a.sklearn_cv else ''}---|---|---|")
+    summary, validation = {}, {}
     per_table = dict(item.split("=", 1) for item in a.table_args.split(";") if item)
     for name in a.tables.split(","):
         target, classes = TABLES[name]
@@ -62,12 +101,11 @@ def tables(a, nabla):
         for seed in range(a.seeds):
             idx = np.arange(len(body))
             train, test = train_test_split(idx, test_size=0.2, random_state=seed, stratify=y if classes else None)
+            extra = shlex.split(a.nabla_args) + shlex.split(per_table.get(name, ""))
             with tempfile.TemporaryDirectory() as d:
-                write_csv(os.path.join(d, "train.csv"), header, [body[i] for i in train])
-                write_csv(os.path.join(d, "test.csv"), header, [body[i] for i in test])
-                result, _ = run_nabla(nabla, ["train", "--data", os.path.join(d, "train.csv"), "--test", os.path.join(d, "test.csv"),
-                                              "--target", target, "--hidden", a.hidden, "--epochs", str(a.epochs), "--seed", str(seed + 1)]
-                                              + shlex.split(a.nabla_args) + shlex.split(per_table.get(name, "")))
+                lam, scores = choose_lambda(nabla, a, d, header, body, train, y, target, classes, seed, extra)
+                # The test rows, once, with the λ chosen without them.
+                result = nabla_fit(nabla, a, d, header, body, train, test, target, seed, extra + ["--lambda", lam])
             ours = result["test"]["accuracy"] if classes else result["test"]["r2"]
             sc = StandardScaler().fit(x[train])
             ytr = [y[i] for i in train] if classes else np.array([float(y[i]) for i in train])
@@ -79,15 +117,41 @@ def tables(a, nabla):
                 model.fit(sc.transform(x[train]), ytr)
             fit = time.perf_counter() - start
             theirs = model.score(sc.transform(x[test]), yte)
-            summary.setdefault(name, []).append((theirs, ours))
+            tuned = sklearn_cv(a, x, y, train, test, classes, seed, sc) if a.sklearn_cv else None
+            summary.setdefault(name, []).append((theirs, ours, lam, tuned))
+            if scores: validation.setdefault(name, []).append(scores)
             metric = "acc" if classes else "R²"
-            print(f"| {name} | {seed} | {len(train)}/{len(test)} | {metric} {theirs:.4f} | {model.n_iter_} | {fit:.2f} | {metric} {ours:.4f} | {result['train_seconds_total']:.2f} |")
+            chosen = f"{lam} ({scores[lam][0]:.4f})" if scores else lam
+            print(f"| {name} | {seed} | {len(train)}/{len(test)} | {metric} {theirs:.4f} | {model.n_iter_} | {fit:.2f} |"
+                  f"{f' {metric} {tuned[0]:.4f} (alpha {tuned[1]}) |' if tuned else ''} {metric} {ours:.4f} | {chosen} | {result['train_seconds_total']:.2f} |", flush=True)
     print()
-    print("| table | scikit-learn mean (min–max) | nabla mean (min–max) | nabla ≥ scikit-learn (seeds) |")
-    print("|---|---|---|---|")
+    print(f"| table | scikit-learn mean (min–max) |{' scikit-learn, alpha by CV |' if a.sklearn_cv else ''} nabla mean (min–max) | nabla ≥ scikit-learn (seeds) | λ chosen |")
+    print(f"|---|---|{'---|' if a.sklearn_cv else ''}---|---|---|")
     for name, pairs in summary.items():
         t, o = np.array([p[0] for p in pairs]), np.array([p[1] for p in pairs])
-        print(f"| {name} | {t.mean():.4f} ({t.min():.4f}–{t.max():.4f}) | {o.mean():.4f} ({o.min():.4f}–{o.max():.4f}) | {int((o >= t - 1e-12).sum())} of {len(pairs)} |")
+        cv = np.array([p[3][0] for p in pairs]) if a.sklearn_cv else None
+        print(f"| {name} | {t.mean():.4f} ({t.min():.4f}–{t.max():.4f}) |{f' {cv.mean():.4f} ({cv.min():.4f}–{cv.max():.4f}) |' if cv is not None else ''} "
+              f"{o.mean():.4f} ({o.min():.4f}–{o.max():.4f}) | {int((o >= t - 1e-12).sum())} of {len(pairs)} | {', '.join(p[2] for p in pairs)} |")
+    if validation:
+        lambdas = a.lambdas.split(",")
+        print(f"\nnabla's mean {a.folds}-fold validation score (accuracy, R² for diabetes) over the {a.seeds} training splits, per λ (no test row used):\n")
+        print("| table | " + " | ".join(f"λ = {lam}" for lam in lambdas) + " |")
+        print("|---|" + "---|" * len(lambdas))
+        for name, runs in validation.items():
+            print(f"| {name} | " + " | ".join(f"{np.mean([r[lam][0] for r in runs]):.4f}" for lam in lambdas) + " |")
+
+def sklearn_cv(a, x, y, train, test, classes, seed, scaler):
+    """scikit-learn's MLP with alpha chosen by GridSearchCV on the same folds of the training rows: (test score, alpha)."""
+    ytr = [y[i] for i in train] if classes else np.array([float(y[i]) for i in train])
+    yte = [y[i] for i in test] if classes else np.array([float(y[i]) for i in test])
+    splitter = StratifiedKFold(a.folds, shuffle=True, random_state=seed) if classes else KFold(a.folds, shuffle=True, random_state=seed)
+    model = (MLPClassifier if classes else MLPRegressor)(hidden_layer_sizes=tuple(int(h) for h in a.hidden.split(",")), max_iter=a.sklearn_max_iter, random_state=seed)
+    # The scaler was fitted on the whole training split (never on the test rows), as for the untuned model.
+    search = GridSearchCV(model, {"alpha": [float(v) for v in a.alphas.split(",")]}, cv=splitter)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ConvergenceWarning)
+        search.fit(scaler.transform(x[train]), ytr)
+    return search.score(scaler.transform(x[test]), yte), search.best_params_["alpha"]
 
 def fashion(a, nabla):
     train, test = os.path.join(a.fashion, "train.csv"), os.path.join(a.fashion, "test.csv")
@@ -145,7 +209,11 @@ if __name__ == "__main__":
     p.add_argument("--hidden", default="100")
     p.add_argument("--tables", default="digits,breast_cancer,wine,iris,diabetes")
     p.add_argument("--nabla-args", default="", help="more `nabla train` options for every table, e.g. '--lambda 1'")
-    p.add_argument("--table-args", default="diabetes=--lambda 10", help="more options for one table: 'name=options;name=options'")
+    p.add_argument("--table-args", default="", help="more options for one table: 'name=options;name=options'")
+    p.add_argument("--lambdas", default="0,0.1,0.3,1,3,10,30", help="nabla's L2 strengths to choose from by cross-validation on the training split (one value: no choice)")
+    p.add_argument("--folds", type=int, default=5)
+    p.add_argument("--sklearn-cv", action="store_true", help="also scikit-learn with alpha chosen by GridSearchCV on the same folds")
+    p.add_argument("--alphas", default="1e-5,1e-4,1e-3,1e-2,0.1,1,10")
     p.add_argument("--sklearn-max-iter", type=int, default=1000)
     p.add_argument("--fashion", help="folder with Fashion-MNIST's train.csv and test.csv")
     p.add_argument("--fashion-epochs", type=int, default=3)

@@ -23,7 +23,9 @@ internal static class EvaluateCommand
             CommonOptions.CheckModelAgainstData(loaded.Network.Sizes, mnist.Test, path);
             var e = Sgd<float>.Evaluate(loaded.Network, c, mnist.Test);
             var confusion = ConfusionMatrix.Of(loaded.Network, mnist.Test);
-            var classes = TablePreprocessing.Identity(loaded.Network.Sizes[0], loaded.Network.Sizes[^1]);
+            // A model trained on IDX images names its classes (Fashion-MNIST's, say) in its metadata.
+            var names = loaded.Metadata.TryGetValue(ImageInputs.MetadataKey, out var images) ? ImageInputs.FromJson(images, path).ClassNames : null;
+            var classes = TablePreprocessing.Identity(loaded.Network.Sizes[0], loaded.Network.Sizes[^1], names?.Count == loaded.Network.Sizes[^1] ? names : null);
             if (parse.GetValue(CommandRunner.Json))
                 CommandRunner.WriteJson(new { command = "evaluate", model = path, data = mnist.Directory, layers = loaded.Network.Sizes, cost = c.Name, test_correct = e.Correct, test_total = e.Total, test_accuracy = e.Accuracy, test_cost = e.Cost, evaluated_on = "test", test = TableTraining.TestJson(new(confusion, null), classes) });
             else

@@ -27,6 +27,11 @@ internal sealed class ResumedRun
     /// <summary>True when --eta was given anew: η from here on, in place of the schedule's saved η.</summary>
     public bool EtaGivenAnew { get; init; }
 
+    /// <summary>"Resumed from DIR in epoch 3, at example 1,200 of 2,000; given anew: …": where the run goes on, and what changed.</summary>
+    public string Line(string directory, int epoch, int position, int count, string unit) =>
+        (position > 0 ? $"Resumed from {directory} in epoch {epoch}, at {unit} {position:N0} of {count:N0}" : $"Resumed from {directory} after epoch {epoch - 1}") +
+        (GivenAnew.Count > 0 ? $"; given anew: {string.Join(", ", GivenAnew)}" : "");
+
     public static ResumedRun Read(Command command, ParseResult parse, string directory)
     {
         Checkpoint.State state;

@@ -53,7 +53,7 @@ internal static class TrainCommand
         var data = CommonOptions.Data();
         var maxIdxSize = CommonOptions.MaxIdxSize();
         var output = new Option<string?>("--out") { Description = "Save the trained network here (safetensors layout)" };
-        var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file) instead of the test set; the test set is then used once, at the end" };
+        var validation = new Option<bool>("--validation") { Description = "Evaluate each epoch on the validation split (last sixth of the training file; for a table, a sixth of the training part) instead of the test set; the test set is then used once, at the end" };
         var trainSize = new Option<int?>("--train-size") { Description = "Train on only the first N training examples (quick experiments)" };
         var precision = new Option<string>("--precision") { Description = "float32 (fast) or float64", DefaultValueFactory = _ => "float32" };
         var lambda = CommonOptions.Lambda();
@@ -118,7 +118,7 @@ internal static class TrainCommand
                 Plot = source.GetValue(plot),
                 IdxLimits = source.GetValue(maxIdxSize),
             };
-            if (TableTraining.Applies(parse)) return TableTraining.Run(settings, parse);
+            if (TableTraining.Applies(source)) return TableTraining.Run(settings, source);
             return CommonOptions.ParsePrecision(settings.Precision) == "float32" ? Run<float>(settings) : Run<double>(settings);
         });
         return command;
@@ -197,11 +197,7 @@ internal static class TrainCommand
             Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {Words.Init(s.Init)} init, {Words.Precision<T>()}; " +
                               $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, " +
                               $"{Words.Count(s.Epochs, "epoch")} on {Words.Count(training.Count, "example")}, seed {s.Seed}");
-            if (s.Resumed is { } resumed)
-                Console.WriteLine((run.Sgd.Position > 0
-                    ? $"Resumed from {s.Resume} in epoch {run.Epoch}, at example {run.Sgd.Position:N0} of {training.Count:N0}"
-                    : $"Resumed from {s.Resume} after epoch {run.Epoch - 1}") +
-                    (resumed.GivenAnew.Count > 0 ? $"; given anew: {string.Join(", ", resumed.GivenAnew)}" : ""));
+            if (s.Resumed is { } resumed) Console.WriteLine(resumed.Line(s.Resume!, run.Epoch, run.Sgd.Position, training.Count, "example"));
         }
         var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
         var epochs = new List<object>();
@@ -257,7 +253,7 @@ internal static class TrainCommand
         var saved = Kept(run, keepBest, extras.Points);
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
-        if (s.Out is not null) SaveModel(network, s.Cost, s.Out);
+        if (s.Out is not null) SaveModel(network, s.Cost, s.Out, data.Images);
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}",
             run.BestEpoch >= 0 ? run.BestEpoch : null);
 
@@ -316,16 +312,16 @@ internal static class TrainCommand
     }
 
     /// <summary>What a checkpoint keeps of the run's report: each epoch's JSON figures, the plot's points, the training time, the data read.</summary>
-    private sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory);
+    internal sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory);
 
     /// <summary>The network the run ends with: the best epoch's (<paramref name="Best"/>) or the last one's.</summary>
-    private sealed record SavedNetwork(bool Best, int? Epoch, double? Accuracy);
+    internal sealed record SavedNetwork(bool Best, int? Epoch, double? Accuracy);
 
     /// <summary>
     /// --save: best or last; by default best when the run chooses on held-out data (--validation, --early-stopping),
     /// else last: choosing the network by its test accuracy would make that accuracy an optimistic estimate.
     /// </summary>
-    private static bool KeepBest(Settings s)
+    internal static bool KeepBest(Settings s)
     {
         bool best = s.Save?.ToLowerInvariant() switch
         {
@@ -340,37 +336,46 @@ internal static class TrainCommand
     }
 
     /// <summary>Puts the best network back when it is the one to keep (there is none before the first evaluation).</summary>
-    private static SavedNetwork Kept<T>(TrainingRun<T> run, bool keepBest, IReadOnlyList<EpochPoint> points) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static SavedNetwork Kept<T>(TrainingRun<T> run, bool keepBest, IReadOnlyList<EpochPoint> points) where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (keepBest && run.Best is not null)
         {
             run.RestoreBest();
-            return new SavedNetwork(true, run.BestEpoch, run.BestAccuracy);
+            return new SavedNetwork(true, run.BestEpoch, BestScore(run, points));
         }
         return points.Count > 0 ? new SavedNetwork(false, points[^1].Epoch, points[^1].Accuracy)
             : new SavedNetwork(false, run.Epoch > 0 ? run.Epoch - 1 : null, null);
     }
 
-    /// <summary>"Saved the best network, of epoch 27 (86.14 % on the test data), to o.safetensors; …": which network, and how to get the other.</summary>
-    private static string SavedLine<T>(SavedNetwork saved, TrainingRun<T> run, IReadOnlyList<EpochPoint> points, string evaluationName, string path)
+    /// <summary>The best epoch's score as plotted (a table's regression plots R², while the run ranks epochs by cost).</summary>
+    private static double BestScore<T>(TrainingRun<T> run, IReadOnlyList<EpochPoint> points) where T : unmanaged, IFloatingPointIeee754<T> =>
+        points.FirstOrDefault(p => p.Epoch == run.BestEpoch)?.Accuracy ?? run.BestAccuracy;
+
+    /// <summary>
+    /// "Saved the best network, of epoch 27 (86.14 % on the test data), to o.safetensors; …": which network, and how to get
+    /// the other. <paramref name="score"/> writes an epoch's score (accuracy as a percentage by default).
+    /// </summary>
+    internal static string SavedLine<T>(SavedNetwork saved, TrainingRun<T> run, IReadOnlyList<EpochPoint> points, string evaluationName, string path,
+        Func<double, string>? score = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        string On(double accuracy) => $"{accuracy:P2} on the {evaluationName} data";
+        score ??= accuracy => $"{accuracy:P2}";
+        string On(double accuracy) => $"{score(accuracy)} on the {evaluationName} data";
         if (saved.Epoch is not int epoch) return $"Saved the network as initialised (no epoch was trained) to {path}";
         var last = points.Count > 0 ? points[^1] : null;
         if (run.BestEpoch < 0 || saved.Accuracy is null) return $"Saved the network of the last epoch, {epoch}, to {path}";
         if (last is null || run.BestEpoch == last.Epoch)
             return $"Saved the network of epoch {epoch}, the best and the last ({On(saved.Accuracy.Value)}), to {path}";
         return saved.Best
-            ? $"Saved the best network, of epoch {epoch} ({On(saved.Accuracy.Value)}), to {path}; the last epoch, {last.Epoch}, had {last.Accuracy:P2} (--save last saves it)"
-            : $"Saved the network of the last epoch, {epoch} ({On(saved.Accuracy.Value)}), to {path}; the best was epoch {run.BestEpoch}, {run.BestAccuracy:P2} (--save best saves it)";
+            ? $"Saved the best network, of epoch {epoch} ({On(saved.Accuracy.Value)}), to {path}; the last epoch, {last.Epoch}, had {score(last.Accuracy)} (--save last saves it)"
+            : $"Saved the network of the last epoch, {epoch} ({On(saved.Accuracy.Value)}), to {path}; the best was epoch {run.BestEpoch}, {score(BestScore(run, points))} (--save best saves it)";
     }
 
     /// <summary>
     /// Puts the checkpoint into the run, then what was given anew on the resume line over it (η), after checking that
     /// the checkpoint's place in the epoch fits the data.
     /// </summary>
-    private static void Restore<T>(TrainingRun<T> run, Settings s, int trainingCount) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void Restore<T>(TrainingRun<T> run, Settings s, int trainingCount) where T : unmanaged, IFloatingPointIeee754<T>
     {
         Checkpoint.Restore(run, s.Resume!);
         int trained = run.Sgd.Order.Length;
@@ -431,12 +436,13 @@ internal static class TrainCommand
     /// Ctrl-C (or SIGTERM) during training: the current mini-batch finishes, a checkpoint is written (into
     /// --checkpoint, or a new folder), and the command says how to resume and exits with 130.
     /// </summary>
-    private static int Interrupted<T>(TrainingRun<T> run, Settings s, int trainingCount, JsonElement record) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static int Interrupted<T>(TrainingRun<T> run, Settings s, int trainingCount, JsonElement record, IReadOnlyDictionary<string, string>? modelMetadata = null)
+        where T : unmanaged, IFloatingPointIeee754<T>
     {
         string directory = Path.GetFullPath(s.Checkpoint ?? $"nabla-interrupted-{DateTime.Now:yyyyMMdd-HHmmss}");
         try
         {
-            Checkpoint.Save(run, directory, s.Arguments, record);
+            Checkpoint.Save(run, directory, s.Arguments, record, modelMetadata);
         }
         catch (NablaException e)
         {
@@ -487,10 +493,13 @@ internal static class TrainCommand
         catch (NablaException e) { throw new CliException($"--out: {e.Message}", ExitCodes.OutputFailed); }
     }
 
-    /// <summary>A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact.</summary>
-    private static void SaveModel<T>(Network<T> network, Cost cost, string path) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact. The images' size
+    /// and class names go with the network, for `nabla predict`.
+    /// </summary>
+    private static void SaveModel<T>(Network<T> network, Cost cost, string path, ImageInputs images) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        try { ModelFile.Save(network, cost, path); }
+        try { ModelFile.Save(network, cost, path, new Dictionary<string, string> { [ImageInputs.MetadataKey] = images.ToJson() }); }
         catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
     }
 }

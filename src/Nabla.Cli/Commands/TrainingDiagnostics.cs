@@ -28,19 +28,22 @@ internal sealed class TrainingDiagnostics
     /// <summary>The epochs of a run before it was interrupted, from its checkpoint.</summary>
     public void Restore(IEnumerable<EpochPoint> points) => _points.AddRange(points);
 
-    /// <summary>Records the epoch for the plot and, with --diagnostics, measures and prints; returns the figures for the JSON report (null without --diagnostics).</summary>
-    public object? AfterEpoch<T>(Network<T> network, Cost cost, Dataset training, int epoch, Evaluation evaluation)
+    /// <summary>
+    /// Records the epoch for the plot and, with --diagnostics, measures and prints; returns the figures for the JSON report
+    /// (null without --diagnostics). <paramref name="score"/> is plotted in place of the accuracy (a regression's R²).
+    /// </summary>
+    public object? AfterEpoch<T>(Network<T> network, Cost cost, Dataset training, int epoch, Evaluation evaluation, double? score = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
-        _points.Add(new EpochPoint(epoch, evaluation.Accuracy, evaluation.Cost));
+        _points.Add(new EpochPoint(epoch, score ?? evaluation.Accuracy, evaluation.Cost));
         return _diagnostics ? SaturationOutput.AfterEpoch(network, cost, training, _sample, _json) : null;
     }
 
     /// <summary>Draws the training curves, when --plot was given.</summary>
-    public void Finish(string costName, string evaluatedOn, string description, int? bestEpoch)
+    public void Finish(string costName, string evaluatedOn, string description, int? bestEpoch, PlottedScore score = PlottedScore.Accuracy)
     {
         if (_plot is null || _points.Count == 0) return;
-        TrainingPlot.Save(_plot, _points, costName, evaluatedOn, description, bestEpoch);
+        TrainingPlot.Save(_plot, _points, costName, evaluatedOn, description, bestEpoch, score);
         if (!_json) Console.WriteLine($"Plot: {_plot}");
     }
 }

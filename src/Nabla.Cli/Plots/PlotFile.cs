@@ -29,12 +29,17 @@ internal static class PlotFile
         try { new SkiaSharp.SKBitmap(1, 1).Dispose(); }
         catch (Exception e) when (e is DllNotFoundException or TypeInitializationException or EntryPointNotFoundException or BadImageFormatException)
         {
-            // The loader's message lists every path it tried, on many lines: its first sentence is the one that matters.
-            string reason = e.GetBaseException().Message.Split(". ", 2)[0].Split('\n', 2)[0].TrimEnd('.');
-            throw new CliException($"{option}: plots are drawn by SkiaSharp's native library, which cannot be loaded on " +
-                $"{System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier} ({reason}); Nabla.Cli's package for this platform " +
-                "carries it, its managed-only fallback does not", ExitCodes.OutputFailed);
+            throw new CliException($"{option}: {NativeLibraryMissing("plots are drawn", e)}", ExitCodes.OutputFailed);
         }
+    }
+
+    /// <summary>"plots are drawn by SkiaSharp's native library, which cannot be loaded on linux-x64 (…); …": the one line that says why.</summary>
+    internal static string NativeLibraryMissing(string what, Exception e)
+    {
+        // The loader's message lists every path it tried, on many lines: its first sentence is the one that matters.
+        string reason = e.GetBaseException().Message.Split(". ", 2)[0].Split('\n', 2)[0].TrimEnd('.');
+        return $"{what} by SkiaSharp's native library, which cannot be loaded on {System.Runtime.InteropServices.RuntimeInformation.RuntimeIdentifier} " +
+               $"({reason}); Nabla.Cli's package for this platform carries it, its managed-only fallback does not";
     }
 
     public static void Save(Plot plot, string path, int width = Width, int height = Height)

@@ -2,21 +2,29 @@ using ScottPlot;
 
 namespace Nabla.Cli.Plots;
 
-/// <summary>One point of a training curve.</summary>
+/// <summary>One point of a training curve: the epoch's score (accuracy, or R² for a regression) and cost.</summary>
 internal sealed record EpochPoint(int Epoch, double Accuracy, double Cost);
 
-/// <summary>Accuracy (left axis, %) and cost (right axis) per epoch, the best epoch marked.</summary>
+/// <summary>What the left axis shows: accuracy (as a percentage) for classes, R² for values.</summary>
+internal enum PlottedScore { Accuracy, RSquared }
+
+/// <summary>Accuracy (left axis, %) or R², and cost (right axis) per epoch, the best epoch marked.</summary>
 internal static class TrainingPlot
 {
-    public static void Save(string path, IReadOnlyList<EpochPoint> points, string costName, string evaluatedOn, string description, int? bestEpoch = null) =>
-        PlotFile.Save(Build(points, costName, evaluatedOn, description, bestEpoch), path);
+    public static void Save(string path, IReadOnlyList<EpochPoint> points, string costName, string evaluatedOn, string description, int? bestEpoch = null,
+        PlottedScore score = PlottedScore.Accuracy) =>
+        PlotFile.Save(Build(points, costName, evaluatedOn, description, bestEpoch, score), path);
 
-    public static Plot Build(IReadOnlyList<EpochPoint> points, string costName, string evaluatedOn, string description, int? bestEpoch = null)
+    public static Plot Build(IReadOnlyList<EpochPoint> points, string costName, string evaluatedOn, string description, int? bestEpoch = null,
+        PlottedScore score = PlottedScore.Accuracy)
     {
-        var plot = PlotFile.NewPlot($"Training: {description}", "epoch", $"{evaluatedOn} accuracy (%)");
+        bool percent = score == PlottedScore.Accuracy;
+        string scoreName = percent ? "accuracy (%)" : "R²";
+        double Shown(double value) => percent ? 100 * value : value;
+        var plot = PlotFile.NewPlot($"Training: {description}", "epoch", $"{evaluatedOn} {scoreName}");
         double[] epochs = points.Select(p => (double)p.Epoch).ToArray();
-        var accuracy = plot.Add.Scatter(epochs, points.Select(p => 100 * p.Accuracy).ToArray());
-        accuracy.LegendText = $"{evaluatedOn} accuracy (%, left axis)";
+        var accuracy = plot.Add.Scatter(epochs, points.Select(p => Shown(p.Accuracy)).ToArray());
+        accuracy.LegendText = percent ? $"{evaluatedOn} accuracy (%, left axis)" : $"{evaluatedOn} R² (left axis)";
         accuracy.Color = PlotFile.Color(0);
         accuracy.LineWidth = 2;
         accuracy.MarkerSize = 7;
@@ -29,10 +37,10 @@ internal static class TrainingPlot
         cost.Axes.YAxis = plot.Axes.Right;
         if (points.FirstOrDefault(p => p.Epoch == bestEpoch) is { } best)
         {
-            var marker = plot.Add.Marker(best.Epoch, 100 * best.Accuracy, MarkerShape.OpenCircle, 18);
+            var marker = plot.Add.Marker(best.Epoch, Shown(best.Accuracy), MarkerShape.OpenCircle, 18);
             marker.Color = PlotFile.Color(0);
             marker.LineWidth = 2;
-            marker.LegendText = $"best: epoch {best.Epoch}, {best.Accuracy:P2}";
+            marker.LegendText = percent ? $"best: epoch {best.Epoch}, {best.Accuracy:P2}" : $"best: epoch {best.Epoch}, R² {best.Accuracy:F4}";
         }
         plot.Axes.Right.Label.Text = $"mean {costName} cost";
         plot.Axes.Right.Label.FontSize = 16;

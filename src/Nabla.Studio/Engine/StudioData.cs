@@ -8,9 +8,6 @@ namespace Nabla.Studio.Engine;
 /// </summary>
 public sealed class StudioData
 {
-    private static readonly string[] FashionClasses =
-        ["T-shirt/top", "Trouser", "Pullover", "Dress", "Coat", "Sandal", "Shirt", "Sneaker", "Bag", "Ankle boot"];
-
     public MnistData Mnist { get; }
     public string[] ClassNames { get; }
     /// <summary>Width and height of an image (28 × 28), when the inputs are square.</summary>
@@ -19,10 +16,7 @@ public sealed class StudioData
     public StudioData(MnistData mnist)
     {
         Mnist = mnist;
-        bool fashion = mnist.IsBundledSample || mnist.Directory.Contains("fashion", StringComparison.OrdinalIgnoreCase);
-        ClassNames = fashion && mnist.Training.ClassCount == FashionClasses.Length
-            ? FashionClasses
-            : Enumerable.Range(0, mnist.Training.ClassCount).Select(c => c.ToString()).ToArray();
+        ClassNames = mnist.Images.ClassNames.ToArray();
         int side = (int)Math.Round(Math.Sqrt(mnist.Training.InputSize));
         ImageSide = side * side == mnist.Training.InputSize ? side : 0;
     }

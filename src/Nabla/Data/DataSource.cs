@@ -17,6 +17,8 @@ public sealed class MnistData
     public required string Description { get; init; }
     /// <summary>True when the small sample shipped with Nabla was used because nothing better was found.</summary>
     public required bool IsBundledSample { get; init; }
+    /// <summary>The images' size and the classes' names (Fashion-MNIST's, when the data is Fashion-MNIST), for the model file.</summary>
+    public required ImageInputs Images { get; init; }
 }
 
 /// <summary>The test files of an MNIST-format data set alone, for what only evaluates (<see cref="DataSource.LocateTest(string?, IdxLimits?)"/>).</summary>
@@ -129,6 +131,15 @@ public static class DataSource
         }
     }
 
+    /// <summary>
+    /// Fashion-MNIST's class names for the system's copy, the bundled sample, or a folder whose name says "fashion"; the
+    /// labels' numbers for anything else (MNIST's digits are their own names).
+    /// </summary>
+    private static IReadOnlyList<string> ClassNames(string directory, bool fashion) =>
+        fashion || directory.Contains("fashion", StringComparison.OrdinalIgnoreCase)
+            ? ImageInputs.FashionMnistClasses
+            : ImageInputs.NumberedClasses(Dataset.MnistClassCount);
+
     private static MnistData Load(string directory, string[] files, bool isSample, string what, IdxLimits? limits)
     {
         var (trainImages, trainLabels) = Dataset.ReadPair(files[0], files[1], limits);
@@ -157,6 +168,7 @@ public static class DataSource
             Directory = directory,
             Description = description,
             IsBundledSample = isSample,
+            Images = new ImageInputs(trainImages.Rows, trainImages.Columns, ClassNames(directory, isSample || what == "Fashion-MNIST")),
         };
     }
 }

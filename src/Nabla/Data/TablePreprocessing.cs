@@ -519,11 +519,13 @@ public sealed class TablePreprocessing
         }
     }
 
-    /// <summary>The preprocessing of a network with no table behind it (IDX images): inputs 'input0'… taken as they are, outputs classes '0', '1', ….</summary>
-    public static TablePreprocessing Identity(int inputSize, int outputSize)
+    /// <summary>The preprocessing of a network with no table behind it (IDX images): inputs 'input0'… taken as they are, outputs the classes named (by default '0', '1', …).</summary>
+    public static TablePreprocessing Identity(int inputSize, int outputSize, IReadOnlyList<string>? classNames = null)
     {
+        if (classNames is not null && classNames.Count != outputSize)
+            throw new NablaException($"{classNames.Count} class names for {outputSize} outputs");
         var features = Enumerable.Range(0, inputSize).Select(i => new FeatureEncoding($"input{i}", ColumnKind.Numeric, 0, 1, [], [], i)).ToArray();
-        var classes = Enumerable.Range(0, outputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
+        var classes = classNames?.ToArray() ?? Enumerable.Range(0, outputSize).Select(i => i.ToString(CultureInfo.InvariantCulture)).ToArray();
         return new TablePreprocessing(features, ["class"], TableTask.Classification, classes, [], [], MissingValues.Error);
     }
 

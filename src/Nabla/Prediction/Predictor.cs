@@ -32,21 +32,37 @@ public sealed class Predictor
         for (int f = 0; f < preprocessing.Features.Count; f++) _featureIndex[preprocessing.Features[f].Name] = f;
     }
 
+    /// <summary>Pairs a network trained on images with what it takes (<see cref="Images"/>); its inputs are named input0, input1, ….</summary>
+    /// <exception cref="NablaException">The network's input or output layer does not fit the images' size or classes.</exception>
+    public Predictor(Network<float> network, ImageInputs images)
+        : this(network, TablePreprocessing.Identity((images ?? throw new ArgumentNullException(nameof(images))).InputSize, images.ClassNames.Count, images.ClassNames)) =>
+        Images = images;
+
     /// <summary>
-    /// Loads a model file. A model trained on a table carries its preprocessing; one trained on IDX images takes its
-    /// inputs as they are (named input0, input1, …) and answers with classes '0', '1', ….
+    /// Loads a model file. A model trained on a table carries its preprocessing; one trained on IDX images carries the
+    /// images' size and class names (<see cref="Images"/>; a file without them is taken as square images, classes '0', '1', …)
+    /// and takes its inputs as they are (named input0, input1, …).
     /// </summary>
     /// <exception cref="InvalidFileException">The file is not a valid model file, or its preprocessing does not fit its network.</exception>
     public static Predictor Load(string path)
     {
         var model = ModelFile.Load<float>(path);
         var sizes = model.Network.Sizes;
-        var preprocessing = model.Metadata.TryGetValue(TablePreprocessing.MetadataKey, out var json)
-            ? TablePreprocessing.FromJson(json, path)
-            : TablePreprocessing.Identity(sizes[0], sizes[^1]);
-        try { return new Predictor(model.Network, preprocessing); }
+        try
+        {
+            if (model.Metadata.TryGetValue(TablePreprocessing.MetadataKey, out var json))
+                return new Predictor(model.Network, TablePreprocessing.FromJson(json, path));
+            if (model.Metadata.TryGetValue(ImageInputs.MetadataKey, out var images))
+                return new Predictor(model.Network, ImageInputs.FromJson(images, path));
+            return ImageInputs.Square(sizes[0], sizes[^1]) is { } square
+                ? new Predictor(model.Network, square)
+                : new Predictor(model.Network, TablePreprocessing.Identity(sizes[0], sizes[^1]));
+        }
         catch (NablaException e) when (e is not InvalidFileException) { throw new InvalidFileException(path, -1, e.Message); }
     }
+
+    /// <summary>What a model trained on images takes (their size, its class names); null for a model trained on a table.</summary>
+    public ImageInputs? Images { get; }
 
     public Network<float> Network { get; }
     public TablePreprocessing Preprocessing { get; }
@@ -128,19 +144,72 @@ public sealed class Predictor
     public Predictions Predict(Table table)
     {
         ArgumentNullException.ThrowIfNull(table);
-        int n = table.RowCount;
+        var rows = new int[Math.Min(BatchSize, table.RowCount)];
+        return Predict(table.RowCount, (start, inputs) =>
+        {
+            int m = inputs.Length / Preprocessing.InputSize;
+            for (int i = 0; i < m; i++) rows[i] = start + i;
+            Preprocessing.EncodeInputs(table, rows.AsSpan(0, m), inputs);
+        });
+    }
+
+    /// <summary>
+    /// Predicts every image of <paramref name="images"/>, in order, <see cref="BatchSize"/> at a time through the matrix path,
+    /// each pixel given as pixel / 255 as in training (a model trained on IDX images, <see cref="Images"/>).
+    /// </summary>
+    /// <exception cref="NablaException">The model was trained on a table, or the images are not its size.</exception>
+    public Predictions Predict(IdxImages images)
+    {
+        ArgumentNullException.ThrowIfNull(images);
+        CheckImages(images.Rows, images.Columns);
+        return Predict(images.Count, (start, inputs) =>
+            Kernels.Gather.PixelsToInputs(images.Pixels.AsSpan(start * Network.Sizes[0], inputs.Length), inputs));
+    }
+
+    /// <summary>
+    /// Predicts one image of <see cref="Images"/>' size, its 8-bit grey pixels row after row (light objects on black, as the
+    /// training images). As <see cref="Predict(PredictionRow, Span{float})"/> otherwise: returns the class, allocates nothing.
+    /// </summary>
+    /// <exception cref="NablaException">The model was trained on a table, or there are not Rows × Columns pixels.</exception>
+    public int Predict(ReadOnlySpan<byte> pixels, Span<float> output)
+    {
+        var images = CheckImages(null, null);
+        if (pixels.Length != images.InputSize)
+            throw new NablaException($"the model takes images of {images.Rows}×{images.Columns} = {images.InputSize:N0} pixels, not {pixels.Length:N0}");
+        var inputs = _pass.Value!.Activation(0);
+        Kernels.Gather.PixelsToInputs(pixels, inputs);
+        return PredictEncoded(inputs, output);
+    }
+
+    /// <summary>The model's <see cref="Images"/>, after checking that it takes images of the given size (when given).</summary>
+    private ImageInputs CheckImages(int? rows, int? columns)
+    {
+        var images = Images ?? throw new NablaException(
+            $"the model was trained on a table (input columns {Table.ListNames(Features.Select(f => f.Name))}), not on images");
+        if (rows is int r && columns is int c && (r != images.Rows || c != images.Columns))
+            throw new NablaException($"the images are {r}×{c} pixels; the model takes {images.Rows}×{images.Columns}");
+        return images;
+    }
+
+    /// <summary>Fills the input rows of a batch (its first example's index, the m × InputSize inputs).</summary>
+    private delegate void EncodeBatch(int start, Span<float> inputs);
+
+    /// <summary>
+    /// Predicts <paramref name="n"/> examples, <see cref="BatchSize"/> at a time through the matrix path, their inputs made by
+    /// <paramref name="encode"/>.
+    /// </summary>
+    private Predictions Predict(int n, EncodeBatch encode)
+    {
         var outputs = GC.AllocateUninitializedArray<float>(checked(n * OutputSize));
         var classes = IsClassification ? new int[n] : null;
         // On this thread alone: two compute threads took 1.1-1.3 s instead of 0.4 s for 60,000 rows of [784,100,10] on the
         // busy shared machine (their workers wait for each other), and one thread is already well past a million rows a minute.
         var batch = new MiniBatch<float>(Network, Math.Max(1, Math.Min(BatchSize, n)));
-        var rows = new int[batch.Capacity];
         for (int start = 0; start < n; start += batch.Capacity)
         {
             int m = Math.Min(batch.Capacity, n - start);
-            for (int i = 0; i < m; i++) rows[i] = start + i;
             batch.Resize(m);
-            Preprocessing.EncodeInputs(table, rows.AsSpan(0, m), batch.Activation(0));
+            encode(start, batch.Activation(0)[..(m * Network.Sizes[0])]);
             batch.FeedForward();
             var result = outputs.AsSpan(start * OutputSize, m * OutputSize);
             batch.Activation(Network.L).CopyTo(result);

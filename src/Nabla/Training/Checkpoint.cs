@@ -57,8 +57,11 @@ public static class Checkpoint
     /// <summary>
     /// Writes the run's checkpoint into <paramref name="directory"/> (created if missing), with the caller's
     /// <paramref name="settings"/> and <paramref name="record"/> of the run so far (see <see cref="State"/>).
+    /// <paramref name="modelMetadata"/> goes into every model file of the checkpoint (a table's preprocessing, say, so
+    /// that its model.safetensors predicts as the final model file would).
     /// </summary>
-    public static void Save<T>(TrainingRun<T> run, string directory, IReadOnlyDictionary<string, string>? settings = null, JsonElement? record = null)
+    public static void Save<T>(TrainingRun<T> run, string directory, IReadOnlyDictionary<string, string>? settings = null, JsonElement? record = null,
+        IReadOnlyDictionary<string, string>? modelMetadata = null)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         Directory.CreateDirectory(directory);
@@ -70,15 +73,17 @@ public static class Checkpoint
             ["epoch"] = run.Epoch.ToString(CultureInfo.InvariantCulture),
             ["save"] = save.ToString(CultureInfo.InvariantCulture),
         };
+        var modelTag = new Dictionary<string, string>(modelMetadata ?? new Dictionary<string, string>());
+        foreach (var (key, value) in tag) modelTag[key] = value; // the save number the loader checks wins
         // 1. The tensors, in new files: the files the current state.json names are not touched.
-        ModelFile.Save(sgd.Network, sgd.Cost, Tagged(directory, ModelFileName, save), tag);
-        if (run.Best is not null) ModelFile.Save(run.Best, sgd.Cost, Tagged(directory, BestFileName, save), tag);
+        ModelFile.Save(sgd.Network, sgd.Cost, Tagged(directory, ModelFileName, save), modelTag);
+        if (run.Best is not null) ModelFile.Save(run.Best, sgd.Cost, Tagged(directory, BestFileName, save), modelTag);
         var optimizerTensors = sgd.Optimizer.State.Select(pair => new SafeTensorEntry(pair.Key, DType<T>(), [pair.Value.Length], MemoryMarshal.AsBytes(pair.Value.AsSpan()).ToArray()));
         SafeTensors.Write(Tagged(directory, OptimizerFileName, save), optimizerTensors, new Dictionary<string, string>(tag) { ["optimizer"] = sgd.Optimizer.Name });
 
         // The plain model file for `nabla evaluate`, before the state: a process killed after the state is written then still
         // leaves one beside it (killed before, the model file may be a save newer than the state, which is still a model).
-        ModelFile.Save(sgd.Network, sgd.Cost, Path.Combine(directory, ModelFileName), tag);
+        ModelFile.Save(sgd.Network, sgd.Cost, Path.Combine(directory, ModelFileName), modelTag);
 
         // 2. The state that names them: from here on, this is the checkpoint.
         var state = new State

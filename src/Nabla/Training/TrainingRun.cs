@@ -69,10 +69,10 @@ public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Epochs { get; set; }
     /// <summary>The next epoch to run (0-based); the number of epochs done.</summary>
     public int Epoch { get; internal set; }
-    /// <summary>A copy of the network at its best evaluation accuracy (for regression, lowest evaluation cost) so far, or null before the first evaluation.</summary>
+    /// <summary>A copy of the network at its best evaluation accuracy (for regression, lowest evaluation cost of the errors) so far, or null before the first evaluation.</summary>
     public Network<T>? Best { get; internal set; }
     public int BestEpoch { get; internal set; } = -1;
-    /// <summary>The best evaluation accuracy; for regression data, minus the lowest evaluation cost.</summary>
+    /// <summary>The best evaluation accuracy; for regression data, minus the lowest evaluation cost (without the weight penalty).</summary>
     public double BestAccuracy { get; internal set; } = double.NegativeInfinity;
 
     public TrainingRun(Sgd<T> sgd, LearningRateSchedule schedule, int epochs, EarlyStopping? earlyStopping = null)
@@ -114,8 +114,11 @@ public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
 
         Evaluation? onTraining = (monitor & (MonitoredFigures.TrainingCost | MonitoredFigures.TrainingAccuracy)) != 0 ? Sgd.Evaluate(training) : null;
         Evaluation? onEvaluation = evaluation is null ? null : Sgd.Evaluate(evaluation);
-        // Classes are scored by accuracy; real-valued targets by their cost, negated so that higher is better here too.
-        double accuracy = onEvaluation is not Evaluation score ? double.NaN : evaluation!.IsClassification ? score.Accuracy : -score.Cost;
+        // Classes are scored by accuracy; real-valued targets by the cost of their errors alone, negated so that higher is better
+        // here too (the reported cost adds the weight penalty, which falls as the weights shrink: an epoch would look better
+        // for smaller weights, not for smaller errors, and early stopping would never stop).
+        double accuracy = onEvaluation is not Evaluation score ? double.NaN : evaluation!.IsClassification ? score.Accuracy
+            : -(score.Cost - Sgd.Regularization.Penalty(Sgd.Network, evaluation.Count));
         bool isBest = false;
         if (onEvaluation is not null && accuracy > BestAccuracy)
         {

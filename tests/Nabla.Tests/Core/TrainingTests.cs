@@ -130,4 +130,31 @@ public class TrainingTests
 
         Assert.Contains("2 target values per example but the output layer has 1 neurons", e.Message);
     }
+    [Fact]
+    public void A_regression_run_ranks_epochs_by_the_error_alone_not_by_the_weight_penalty_the_reported_cost_adds()
+    {
+        // Heavy L2: the penalty falls epoch after epoch as the weights shrink, while the fit gets worse, so the reported
+        // cost (error + penalty) and the error alone rank the epochs differently; the best epoch must be the least error.
+        var random = new Random(5);
+        var inputs = Enumerable.Range(0, 40 * 2).Select(_ => (float)random.NextDouble()).ToArray();
+        var targets = Enumerable.Range(0, 40).Select(i => 3 * inputs[2 * i] - 2 * inputs[2 * i + 1]).ToArray();
+        var data = Dataset.ForRegression(inputs, targets, inputSize: 2, targetSize: 1);
+        var net = new Network<double>([2, 8, 1], [Activation.Tanh, Activation.Identity], seed: 2);
+        using var sgd = new Sgd<double>(net, Cost.Quadratic, 0.05, miniBatchSize: 8, seed: 1) { Regularization = Regularization.L2(50) };
+        var run = new TrainingRun<double>(sgd, new ConstantSchedule(0.05), epochs: 12);
+
+        var errors = new List<double>();
+        var costs = new List<double>();
+        while (!run.Finished)
+        {
+            var e = run.RunEpoch(data, data).Evaluation!.Value;
+            costs.Add(e.Cost);
+            errors.Add(Sgd<double>.Evaluate(net, Cost.Quadratic, data).Cost);
+        }
+
+        int leastError = errors.IndexOf(errors.Min());
+        Assert.NotEqual(leastError, costs.IndexOf(costs.Min())); // the case: the penalty would choose another epoch
+        Assert.Equal(leastError, run.BestEpoch);
+        Assert.Equal(-errors[leastError], run.BestAccuracy, 12);
+    }
 }

@@ -103,4 +103,47 @@ public class PredictorTests
         Assert.Contains("is empty", Assert.Throws<NablaException>(() => row.Set("x", float.NaN)).Message);
         Assert.Equal(6, predictor.Predict(table).Count);
     }
+    [Fact]
+    public void ImagesOneAtATimeAllocateNothingAgreeWithTheBatchAndTravelInTheModelFile()
+    {
+        var network = new Network<float>([12, 8, 3], [Activation.ReLU, Activation.Softmax], Initialization.ScaledNormal, seed: 4);
+        var predictor = new Predictor(network, new ImageInputs(3, 4, ["cat", "dog", "emu"]));
+        var random = new Random(2);
+        var pixels = new byte[50 * 12];
+        random.NextBytes(pixels);
+        var batch = predictor.Predict(new IdxImages(pixels, 50, 3, 4));
+        var output = new float[3];
+        for (int i = 0; i < 50; i++)
+        {
+            int c = predictor.Predict(pixels.AsSpan(12 * i, 12), output);
+            Assert.Equal(batch.ClassIndices![i], c);
+            for (int k = 0; k < 3; k++) Assert.Equal(batch.Row(i)[k], output[k], 1e-5f);
+            // The inputs are pixel / 255, as training on IDX images made them.
+            var inputs = pixels.AsSpan(12 * i, 12).ToArray().Select(p => p / 255f).ToArray();
+            Assert.Equal(network.FeedForward(inputs).ToArray(), output.ToArray(), (a, b) => Math.Abs(a - b) < 1e-5f);
+        }
+        Assert.Equal("dog", predictor.Classes[1]);
+        Assert.Equal(0, TestFiles.AllocatedDuring(() => { for (int i = 0; i < 10_000; i++) predictor.Predict(pixels.AsSpan(12 * (i % 50), 12), output); }));
+
+        Assert.Contains("the images are 4×3 pixels; the model takes 3×4", Assert.Throws<NablaException>(() => predictor.Predict(new IdxImages(new byte[12], 1, 4, 3))).Message);
+        Assert.Contains("not 11", Assert.Throws<NablaException>(() => predictor.Predict(new byte[11], output)).Message);
+        Assert.Contains("trained on a table", Assert.Throws<NablaException>(() => MixedPredictor(out _).Predict(new byte[4], output)).Message);
+
+        // Saved with the model, read back; a model file without it is taken as square images numbered 0, 1, ….
+        string path = Path.Combine(Path.GetTempPath(), $"nabla-images-{Environment.ProcessId}.safetensors");
+        try
+        {
+            ModelFile.Save(network, Cost.LogLikelihood, path, new Dictionary<string, string> { [ImageInputs.MetadataKey] = predictor.Images!.ToJson() });
+            var loaded = Predictor.Load(path);
+            Assert.Equal((3, 4), (loaded.Images!.Rows, loaded.Images.Columns));
+            Assert.Equal(["cat", "dog", "emu"], loaded.Classes);
+            var square = new Network<float>([16, 5, 2], seed: 1);
+            ModelFile.Save(square, Cost.Quadratic, path);
+            Assert.Equal((4, 4), (Predictor.Load(path).Images!.Rows, Predictor.Load(path).Images!.Columns));
+            Assert.Equal(["0", "1"], Predictor.Load(path).Classes);
+            ModelFile.Save(network, Cost.LogLikelihood, path, new Dictionary<string, string> { [ImageInputs.MetadataKey] = """{"version":1,"rows":3,"columns":4,"classes":["a","a","b"]}""" });
+            Assert.Contains("metadata 'nabla.images': the class names must be distinct", Assert.Throws<InvalidFileException>(() => Predictor.Load(path)).Message);
+        }
+        finally { File.Delete(path); }
+    }
 }
