@@ -51,7 +51,14 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
     private const float Timeout = 60_000;
     private StudioFixture Studio => fixture.Studio;
 
-    private static readonly string Images = Path.Combine(Path.GetDirectoryName(TestFiles.SampleDirectory)!, "..", "docs", "images");
+    /// <summary>
+    /// Where the screenshots go: docs/images (the README's) when NABLA_STUDIO_SCREENSHOTS=docs, so that re-taking them is a
+    /// choice (`NABLA_STUDIO_SCREENSHOTS=docs dotnet test … --filter StudioBrowserTests`); else a folder of the test run's own,
+    /// so that a plain test run leaves the working tree as it was.
+    /// </summary>
+    private static readonly string Images = Environment.GetEnvironmentVariable("NABLA_STUDIO_SCREENSHOTS") == "docs"
+        ? Path.Combine(Path.GetDirectoryName(TestFiles.SampleDirectory)!, "..", "docs", "images")
+        : Path.Combine(Path.GetTempPath(), "nabla-studio-screenshots");
 
     /// <summary>A page at the view, with every console error and page error collected.</summary>
     private async Task<(IPage Page, List<string> Errors)> Open(string hash, int width = 1400, int height = 900)
@@ -70,7 +77,9 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
     private static async Task Screenshot(IPage page, string name, bool fullPage = false)
     {
         Directory.CreateDirectory(Images);
-        await page.ScreenshotAsync(new PageScreenshotOptions { Path = Path.Combine(Images, $"studio-{name}.png"), FullPage = fullPage });
+        string path = Path.Combine(Images, $"studio-{name}.png");
+        await page.ScreenshotAsync(new PageScreenshotOptions { Path = path, FullPage = fullPage });
+        Assert.True(new FileInfo(path).Length > 10_000, $"the screenshot {path} is nearly empty");
     }
 
     private async Task TrainFinished(string options)
