@@ -45,9 +45,11 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public void MultiplyTransposedAddBias(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k)
     {
         GemmChecks.MultiplyTransposedAddBias(a.Span, b.Span, bias.Span, c.Span, m, n, k);
-        // Every neuron's dot product is the same instructions wherever its tile starts, so the split need only keep the
-        // parts even (30 neurons: 14 and 16, not 8 and 22).
-        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: 2, maxPiecesPerThread: 8);
+        // Every neuron's value is the same instructions wherever its tile starts, so the split need only keep the parts even
+        // (30 neurons: 14 and 16, not 8 and 22) and, in the broadcast form, whole two-vector tiles of packed w (each part
+        // packs its own neurons' columns: pieces taken in turn repeat nothing).
+        int align = Gemm.ForwardBroadcasts<T>(m, n) ? 2 * Gemm.Lanes<T>() : 2;
+        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align, maxPiecesPerThread: 8);
     }
 
     /// <summary>
@@ -60,7 +62,7 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     {
         GemmChecks.Multiply(a.Span, b.Span, c.Span, m, n, k);
         // One piece per thread: a piece is packed panels of all of δ, so more pieces would pack δ again each time.
-        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: n, align: 2 * Vector<T>.Count, maxPiecesPerThread: 1);
+        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: n, align: 2 * Gemm.Lanes<T>(), maxPiecesPerThread: 1);
     }
 
     /// <summary>
@@ -134,7 +136,7 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
             switch (Op)
             {
                 case Operation.Forward:
-                    Gemm.ForwardBlock(A.Span, B.Span, Bias.Span, C.Span, N, K, 0, M, start, end);
+                    Gemm.ForwardBlock(A.Span, B.Span, Bias.Span, C.Span, M, N, K, 0, M, start, end);
                     break;
                 case Operation.Multiply:
                     Gemm.MultiplyColumns(A.Span, B.Span, C.Span, M, N, K, start, end);

@@ -50,7 +50,8 @@ public class ParallelGemmTests
         T[] a = Random<T>(rng, m * k), b = Random<T>(rng, n * k), bias = Random<T>(rng, n);
         T[] parallel = new T[m * n], single = new T[m * n], reference = new T[m * n];
         gemm.MultiplyTransposedAddBias(a, b, bias, parallel, m, n, k);
-        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2, threads));
+        // In the broadcast form (a batch of rows), parts are whole tiles of two vectors.
+        AssertSplitWherePossible(gemm, m * n * k, Splits(n, Gemm.ForwardBroadcasts<T>(m, n) ? 2 * Gemm.Lanes<T>() : 2, threads));
         Gemm.MultiplyTransposedAddBias<T>(a, b, bias, single, m, n, k);
         ReferenceGemm.MultiplyTransposedAddBias<T>(a, b, bias, reference, m, n, k);
         Assert.Equal(single, parallel);
@@ -58,7 +59,7 @@ public class ParallelGemmTests
 
         T[] bk = Random<T>(rng, k * n);
         gemm.Multiply(a, bk, parallel, m, n, k);
-        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2 * Vector<T>.Count, threads));
+        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2 * Gemm.Lanes<T>(), threads));
         Gemm.Multiply<T>(a, bk, single, m, n, k);
         ReferenceGemm.Multiply<T>(a, bk, reference, m, n, k);
         Assert.Equal(single, parallel);
