@@ -372,37 +372,70 @@ internal static class SimdGemm<T, TVector, TSimd>
             ap = ref Unsafe.Add(ref ap, aP);
             bp = ref Unsafe.Add(ref bp, ldt);
         }
-        TVector bias0 = TSimd.Zero, bias1 = TSimd.Zero;
+        // The common cases first, each with one branch per row: adding to C, and replacing it (after the bias, if any).
+        TVector alpha = epilogue.Alpha;
+        if (!epilogue.Last.Masked && epilogue.Start == TileStart.Accumulate)
+        {
+            AddRow(ref c, c00, c01, alpha);
+            if (nr > 1) AddRow(ref Unsafe.Add(ref c, ldc), c10, c11, alpha);
+            if (nr > 2) AddRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, alpha);
+            if (nr > 3) AddRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, alpha);
+            if (nr > 4) AddRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, alpha);
+            if (nr > 5) AddRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, alpha);
+            return;
+        }
+        TVector start0 = TSimd.Zero, start1 = TSimd.Zero;
         if (epilogue.Start == TileStart.Bias)
         {
-            bias0 = TSimd.Load(ref epilogue.Bias, 0);
-            bias1 = TSimd.Load(ref epilogue.Bias, w);
+            start0 = TSimd.Load(ref epilogue.Bias, 0);
+            start1 = TSimd.Load(ref epilogue.Bias, w);
         }
-        StoreRow(ref c, c00, c01, bias0, bias1, epilogue);
-        if (nr > 1) StoreRow(ref Unsafe.Add(ref c, ldc), c10, c11, bias0, bias1, epilogue);
-        if (nr > 2) StoreRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, bias0, bias1, epilogue);
-        if (nr > 3) StoreRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, bias0, bias1, epilogue);
-        if (nr > 4) StoreRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, bias0, bias1, epilogue);
-        if (nr > 5) StoreRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, bias0, bias1, epilogue);
+        if (!epilogue.Last.Masked)
+        {
+            SetRow(ref c, c00, c01, alpha, start0, start1);
+            if (nr > 1) SetRow(ref Unsafe.Add(ref c, ldc), c10, c11, alpha, start0, start1);
+            if (nr > 2) SetRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, alpha, start0, start1);
+            if (nr > 3) SetRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, alpha, start0, start1);
+            if (nr > 4) SetRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, alpha, start0, start1);
+            if (nr > 5) SetRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, alpha, start0, start1);
+            return;
+        }
+        StoreMaskedRow(ref c, c00, c01, start0, start1, epilogue);
+        if (nr > 1) StoreMaskedRow(ref Unsafe.Add(ref c, ldc), c10, c11, start0, start1, epilogue);
+        if (nr > 2) StoreMaskedRow(ref Unsafe.Add(ref c, 2 * ldc), c20, c21, start0, start1, epilogue);
+        if (nr > 3) StoreMaskedRow(ref Unsafe.Add(ref c, 3 * ldc), c30, c31, start0, start1, epilogue);
+        if (nr > 4) StoreMaskedRow(ref Unsafe.Add(ref c, 4 * ldc), c40, c41, start0, start1, epilogue);
+        if (nr > 5) StoreMaskedRow(ref Unsafe.Add(ref c, 5 * ldc), c50, c51, start0, start1, epilogue);
     }
 
-    /// <summary>One row of a tile: c[0..2w) = start + alpha·(s0, s1); with start = C, or bias0/bias1 (zero when there is none).</summary>
+    /// <summary>c[0..2w) += alpha·(s0, s1).</summary>
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static void StoreRow(ref T c, TVector s0, TVector s1, TVector bias0, TVector bias1, in Epilogue epilogue)
+    private static void AddRow(ref T c, TVector s0, TVector s1, TVector alpha)
     {
         nuint w = (nuint)W;
+        TSimd.Store(TSimd.MulAdd(alpha, s0, TSimd.Load(ref c, 0)), ref c, 0);
+        TSimd.Store(TSimd.MulAdd(alpha, s1, TSimd.Load(ref c, w)), ref c, w);
+    }
+
+    /// <summary>c[0..2w) = start + alpha·(s0, s1), C not read.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void SetRow(ref T c, TVector s0, TVector s1, TVector alpha, TVector start0, TVector start1)
+    {
+        TSimd.Store(TSimd.MulAdd(alpha, s0, start0), ref c, 0);
+        TSimd.Store(TSimd.MulAdd(alpha, s1, start1), ref c, (nuint)W);
+    }
+
+    /// <summary>A row of the last, overlapping tile: as <see cref="AddRow"/> or <see cref="SetRow"/> on its fresh lanes, the others left as they are.</summary>
+    [MethodImpl(MethodImplOptions.AggressiveInlining)]
+    private static void StoreMaskedRow(ref T c, TVector s0, TVector s1, TVector start0, TVector start1, in Epilogue epilogue)
+    {
+        nuint w = (nuint)W;
+        TVector old0 = TSimd.Load(ref c, 0), old1 = TSimd.Load(ref c, w);
         bool accumulate = epilogue.Start == TileStart.Accumulate;
-        TVector old0 = accumulate || epilogue.Last.Masked ? TSimd.Load(ref c, 0) : default;
-        TVector old1 = accumulate || epilogue.Last.Masked ? TSimd.Load(ref c, w) : default;
-        TVector r0 = TSimd.MulAdd(epilogue.Alpha, s0, accumulate ? old0 : bias0);
-        TVector r1 = TSimd.MulAdd(epilogue.Alpha, s1, accumulate ? old1 : bias1);
-        if (epilogue.Last.Masked)
-        {
-            r0 = TSimd.Select(epilogue.Last.Mask0, r0, old0);
-            r1 = TSimd.Select(epilogue.Last.Mask1, r1, old1);
-        }
-        TSimd.Store(r0, ref c, 0);
-        TSimd.Store(r1, ref c, w);
+        TVector r0 = TSimd.MulAdd(epilogue.Alpha, s0, accumulate ? old0 : start0);
+        TVector r1 = TSimd.MulAdd(epilogue.Alpha, s1, accumulate ? old1 : start1);
+        TSimd.Store(TSimd.Select(epilogue.Last.Mask0, r0, old0), ref c, 0);
+        TSimd.Store(TSimd.Select(epilogue.Last.Mask1, r1, old1), ref c, w);
     }
 
     [MethodImpl(MethodImplOptions.NoInlining)]
