@@ -11,7 +11,9 @@ public class ParallelGemmTests
     /// </summary>
     public static IEnumerable<object[]> Shapes() =>
         GemmTests.Shapes().Select(o => ((int)o[0], (int)o[1], (int)o[2]))
-            .Concat([(10, 30, 784), (7, 17, 784), (9, 100, 784), (16, 33, 784), (1, 784, 784), (17, 784, 15), (8, 9, 784)])
+            .Concat([(10, 30, 784), (7, 17, 784), (9, 100, 784), (16, 33, 784), (1, 784, 784), (17, 784, 15), (8, 9, 784),
+                // Big enough to be cut into pieces taken in turn (forward in the broadcast form, BP2), with part tiles at the ends.
+                (64, 330, 256), (48, 520, 200)])
             .Distinct()
             .Select(t => new object[] { t.Item1, t.Item2, t.Item3 });
 
@@ -38,6 +40,27 @@ public class ParallelGemmTests
         Assert.Equal(1, gemm.LastPieces);
         gemm.MultiplyTransposedAddBias(new float[10 * 784], new float[30 * 784], new float[30], new float[10 * 30], 10, 30, 784);
         Assert.True(gemm.LastPieces >= 2);
+    }
+
+    [Fact]
+    public void Batches_cut_into_more_pieces_than_threads_give_the_single_threaded_products()
+    {
+        // 64 × 330 × 256 = 5.4 M multiply-adds: two pieces per thread of 2 threads, each a run of whole two-vector tiles.
+        const int m = 64, n = 330, k = 256;
+        using var context = new ComputeContext(2);
+        var gemm = new ParallelGemm<float>(context);
+        var rng = new Random(5);
+        float[] a = Random<float>(rng, m * k), w = Random<float>(rng, n * k), bias = Random<float>(rng, n), wk = Random<float>(rng, k * n);
+        float[] parallel = new float[m * n], single = new float[m * n];
+        gemm.MultiplyTransposedAddBias(a, w, bias, parallel, m, n, k);
+        Assert.True(gemm.LastPieces > 2, $"the forward product ran in {gemm.LastPieces} pieces");
+        Gemm.MultiplyTransposedAddBias<float>(a, w, bias, single, m, n, k);
+        Assert.Equal(single, parallel);
+
+        gemm.Multiply(a, wk, parallel, m, n, k);
+        Assert.True(gemm.LastPieces > 2, $"BP2 ran in {gemm.LastPieces} pieces");
+        Gemm.Multiply<float>(a, wk, single, m, n, k);
+        Assert.Equal(single, parallel);
     }
 
     // The split: the products are cut along n (neurons) in units of `align`; fewer units than threads cannot be split.
