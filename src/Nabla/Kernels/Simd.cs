@@ -48,6 +48,22 @@ internal interface ISimd<TVector, T>
     static abstract void Transpose(ref T source, nint sourceRow, ref T destination, nint destinationRow);
 }
 
+/// <summary>The 32-bit unsigned integer lanes of one vector width: the dropout masks' hash (<see cref="DropoutMask"/>).</summary>
+internal interface ISimdWords<TWords> where TWords : struct
+{
+    static abstract int Count { get; }
+    static abstract TWords Create(uint value);
+    /// <summary>0, 1, 2, … in the lanes.</summary>
+    static abstract TWords Indices { get; }
+    static abstract TWords Add(TWords x, TWords y);
+    static abstract TWords Xor(TWords x, TWords y);
+    /// <summary>The low 32 bits of each product.</summary>
+    static abstract TWords Multiply(TWords x, TWords y);
+    static abstract TWords ShiftRightLogical(TWords x, int count);
+    /// <summary>All bits set in the lanes where x ≥ y (unsigned).</summary>
+    static abstract TWords GreaterThanOrEqual(TWords x, TWords y);
+}
+
 /// <summary>Which vector width the kernels run.</summary>
 internal static class Simd
 {
@@ -251,4 +267,40 @@ internal readonly struct Simd128<T> : ISimd<Vector128<T>, T> where T : unmanaged
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     public static void Transpose(ref T source, nint sourceRow, ref T destination, nint destinationRow)
         => Simd.TransposeByElements(ref source, sourceRow, ref destination, destinationRow, Count);
+}
+
+internal readonly struct Words512 : ISimdWords<Vector512<uint>>
+{
+    public static int Count => Vector512<uint>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Create(uint value) => Vector512.Create(value);
+    public static Vector512<uint> Indices => Vector512<uint>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Add(Vector512<uint> x, Vector512<uint> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Xor(Vector512<uint> x, Vector512<uint> y) => x ^ y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> Multiply(Vector512<uint> x, Vector512<uint> y) => x * y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> ShiftRightLogical(Vector512<uint> x, int count) => Vector512.ShiftRightLogical(x, count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector512<uint> GreaterThanOrEqual(Vector512<uint> x, Vector512<uint> y) => Vector512.GreaterThanOrEqual(x, y);
+}
+
+internal readonly struct Words256 : ISimdWords<Vector256<uint>>
+{
+    public static int Count => Vector256<uint>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Create(uint value) => Vector256.Create(value);
+    public static Vector256<uint> Indices => Vector256<uint>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Add(Vector256<uint> x, Vector256<uint> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Xor(Vector256<uint> x, Vector256<uint> y) => x ^ y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> Multiply(Vector256<uint> x, Vector256<uint> y) => x * y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> ShiftRightLogical(Vector256<uint> x, int count) => Vector256.ShiftRightLogical(x, count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector256<uint> GreaterThanOrEqual(Vector256<uint> x, Vector256<uint> y) => Vector256.GreaterThanOrEqual(x, y);
+}
+
+internal readonly struct Words128 : ISimdWords<Vector128<uint>>
+{
+    public static int Count => Vector128<uint>.Count;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<uint> Create(uint value) => Vector128.Create(value);
+    public static Vector128<uint> Indices => Vector128<uint>.Indices;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<uint> Add(Vector128<uint> x, Vector128<uint> y) => x + y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<uint> Xor(Vector128<uint> x, Vector128<uint> y) => x ^ y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<uint> Multiply(Vector128<uint> x, Vector128<uint> y) => x * y;
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<uint> ShiftRightLogical(Vector128<uint> x, int count) => Vector128.ShiftRightLogical(x, count);
+    [MethodImpl(MethodImplOptions.AggressiveInlining)] public static Vector128<uint> GreaterThanOrEqual(Vector128<uint> x, Vector128<uint> y) => Vector128.GreaterThanOrEqual(x, y);
 }
