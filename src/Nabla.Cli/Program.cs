@@ -4,7 +4,6 @@ using Nabla.Cli;
 using Nabla.Cli.Commands;
 
 // `nabla`: a thin front end. It parses, calls the library and renders; the algorithm lives in src/Nabla.
-WidestVectors.Ensure(); // on cores with full-width 512-bit FMA, restarts itself once with 512-bit Vector<T>
 // Named "nabla" whatever the executable is called (Nabla.Cli.dll under `dotnet`, the `nabla` tool), so help says `nabla`.
 var root = new Command("nabla", "nabla — feedforward networks trained with backpropagation (Nielsen, Neural Networks and Deep Learning, ch. 2)")
 {

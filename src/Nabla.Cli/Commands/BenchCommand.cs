@@ -88,8 +88,8 @@ internal static class BenchCommand
     public static string DescribeThreads<T>(Sgd<T> sgd, int threads) where T : unmanaged, IFloatingPointIeee754<T> =>
         $"{Words.Count(threads, "thread")} for the products{(sgd.LoadAhead ? " + 1 loading the next mini-batch" : "")}";
 
-    /// <summary>The width of <see cref="Vector{T}"/>, which the kernels use (see <see cref="WidestVectors"/>).</summary>
-    private static int KernelVectorBits => Vector<byte>.Count * 8;
+    /// <summary>The width of the vectors the products run on: the widest this processor accelerates.</summary>
+    private static int KernelVectorBits => Gemm.VectorBits<float>();
 
     /// <summary>The thread count to use: <paramref name="requested"/>, or the choice for this network and batch when it is 0.</summary>
     public static int ResolveThreads(int requested, IReadOnlyList<int> sizes, int batch)

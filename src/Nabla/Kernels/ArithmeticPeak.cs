@@ -16,9 +16,8 @@ public sealed record ArithmeticPeakResult(double Gflops, int Threads, int Vector
 /// <summary>
 /// This machine's floating-point limit, measured rather than assumed: each thread runs a loop of independent fused
 /// multiply-adds on 12 vector accumulators that never leave the registers (no loads, no stores: nothing but the FMA pipes
-/// limits it), all threads at once, several runs, the best kept. Both the vector width the kernels use (<see cref="Vector{T}"/>)
-/// and, where the hardware has them, 512-bit vectors are tried, so the peak is the machine's, not only what Nabla's kernels can reach.
-/// Clock speeds change with load and temperature, so the figure is measured, not computed from a data sheet.
+/// limits it), all threads at once, several runs, the best kept, on the widest vectors the processor accelerates (those the
+/// kernels run). Clock speeds change with load and temperature, so the figure is measured, not computed from a data sheet.
 /// </summary>
 public static class ArithmeticPeak
 {
@@ -33,24 +32,23 @@ public static class ArithmeticPeak
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
         ArgumentOutOfRangeException.ThrowIfLessThan(runs, 1);
         if (!(runSeconds > 0)) throw new ArgumentOutOfRangeException(nameof(runSeconds), runSeconds, "a positive duration");
-        var best = Measure<T>(threads, runs, runSeconds, wide: false);
-        if (Vector512.IsHardwareAccelerated && Vector512<T>.IsSupported && Vector512<T>.Count > Vector<T>.Count)
+        return Simd.Width<T>() switch
         {
-            var wide = Measure<T>(threads, runs, runSeconds, wide: true);
-            if (wide.Gflops > best.Gflops) best = wide;
-        }
-        return best;
+            512 => Measure<T, Vector512<T>, Simd512<T>>(threads, runs, runSeconds),
+            256 => Measure<T, Vector256<T>, Simd256<T>>(threads, runs, runSeconds),
+            _ => Measure<T, Vector128<T>, Simd128<T>>(threads, runs, runSeconds),
+        };
     }
 
-    private static ArithmeticPeakResult Measure<T>(int threads, int runs, double runSeconds, bool wide) where T : unmanaged, IFloatingPointIeee754<T>
+    private static ArithmeticPeakResult Measure<T, TVector, TSimd>(int threads, int runs, double runSeconds)
+        where T : unmanaged, IFloatingPointIeee754<T> where TVector : struct where TSimd : ISimd<TVector, T>
     {
-        int lanes = wide ? Vector512<T>.Count : Vector<T>.Count;
         // Calibrate: iterations for about runSeconds on one thread (a short first call also compiles the loop).
         long iterations = 1 << 12;
         while (true)
         {
             long start = Stopwatch.GetTimestamp();
-            Run<T>(iterations, wide);
+            Run<T, TVector, TSimd>(iterations);
             double seconds = Stopwatch.GetElapsedTime(start).TotalSeconds;
             if (seconds > runSeconds / 8 || iterations > 1L << 40)
             {
@@ -59,20 +57,21 @@ public static class ArithmeticPeak
             }
             iterations *= 4;
         }
-        double flop = 2.0 * Accumulators * lanes * iterations * threads;
+        double flop = 2.0 * Accumulators * TSimd.Count * iterations * threads;
         double bestSeconds = double.PositiveInfinity;
         for (int r = 0; r < runs; r++)
-            bestSeconds = Math.Min(bestSeconds, TimeTogether<T>(threads, iterations, wide));
-        return new ArithmeticPeakResult(flop / bestSeconds / 1e9, threads, lanes * Unsafe.SizeOf<T>() * 8, runs, runSeconds);
+            bestSeconds = Math.Min(bestSeconds, TimeTogether<T, TVector, TSimd>(threads, iterations));
+        return new ArithmeticPeakResult(flop / bestSeconds / 1e9, threads, TSimd.Count * Unsafe.SizeOf<T>() * 8, runs, runSeconds);
     }
 
     /// <summary>Wall time from a common start until the last of <paramref name="threads"/> threads finishes its loop.</summary>
-    private static double TimeTogether<T>(int threads, long iterations, bool wide) where T : unmanaged, IFloatingPointIeee754<T>
+    private static double TimeTogether<T, TVector, TSimd>(int threads, long iterations)
+        where T : unmanaged, IFloatingPointIeee754<T> where TVector : struct where TSimd : ISimd<TVector, T>
     {
         if (threads == 1)
         {
             long start = Stopwatch.GetTimestamp();
-            Run<T>(iterations, wide);
+            Run<T, TVector, TSimd>(iterations);
             return Stopwatch.GetElapsedTime(start).TotalSeconds;
         }
         using var ready = new Barrier(threads + 1);
@@ -82,7 +81,7 @@ public static class ArithmeticPeak
             workers[t] = new Thread(() =>
             {
                 ready.SignalAndWait();
-                Run<T>(iterations, wide);
+                Run<T, TVector, TSimd>(iterations);
             }) { IsBackground = true, Name = "Nabla peak" };
             workers[t].Start();
         }
@@ -92,56 +91,31 @@ public static class ArithmeticPeak
         return Stopwatch.GetElapsedTime(begin).TotalSeconds;
     }
 
-    private static void Run<T>(long iterations, bool wide) where T : unmanaged, IFloatingPointIeee754<T>
+    private static void Run<T, TVector, TSimd>(long iterations)
+        where T : unmanaged, IFloatingPointIeee754<T> where TVector : struct where TSimd : ISimd<TVector, T>
     {
-        T sum = wide ? Loop512<T>(iterations) : Loop<T>(iterations);
+        T sum = Loop<T, TVector, TSimd>(iterations);
         if (T.IsNaN(sum)) throw new InvalidOperationException("the peak loop's sums became NaN"); // reads the result, so the loop cannot be dropped
     }
 
     // acc → acc·x + y (fused where the hardware has FMA, as in the kernels) with x just below 1: the sums stay near y/(1 − x), far from overflow and from subnormals.
     [MethodImpl(MethodImplOptions.NoInlining)]
-    private static T Loop<T>(long iterations) where T : unmanaged, IFloatingPointIeee754<T>
+    private static T Loop<T, TVector, TSimd>(long iterations)
+        where T : unmanaged, IFloatingPointIeee754<T> where TVector : struct where TSimd : ISimd<TVector, T>
     {
-        var x = new Vector<T>(T.CreateChecked(0.999));
-        var y = new Vector<T>(T.CreateChecked(0.001));
-        Vector<T> a0 = Vector<T>.Zero, a1 = Vector<T>.One, a2 = a1 + a1, a3 = a2 + a1, a4 = a3 + a1, a5 = a4 + a1;
-        Vector<T> a6 = a5 + a1, a7 = a6 + a1, a8 = a7 + a1, a9 = a8 + a1, a10 = a9 + a1, a11 = a10 + a1;
+        TVector x = TSimd.Create(T.CreateChecked(0.999)), y = TSimd.Create(T.CreateChecked(0.001)), one = TSimd.Create(T.One);
+        TVector a0 = TSimd.Zero, a1 = one, a2 = TSimd.Add(a1, one), a3 = TSimd.Add(a2, one), a4 = TSimd.Add(a3, one), a5 = TSimd.Add(a4, one);
+        TVector a6 = TSimd.Add(a5, one), a7 = TSimd.Add(a6, one), a8 = TSimd.Add(a7, one), a9 = TSimd.Add(a8, one), a10 = TSimd.Add(a9, one), a11 = TSimd.Add(a10, one);
         for (long i = 0; i < iterations; i++)
         {
-            a0 = Gemm.MulAdd(a0, x, y); a1 = Gemm.MulAdd(a1, x, y);
-            a2 = Gemm.MulAdd(a2, x, y); a3 = Gemm.MulAdd(a3, x, y);
-            a4 = Gemm.MulAdd(a4, x, y); a5 = Gemm.MulAdd(a5, x, y);
-            a6 = Gemm.MulAdd(a6, x, y); a7 = Gemm.MulAdd(a7, x, y);
-            a8 = Gemm.MulAdd(a8, x, y); a9 = Gemm.MulAdd(a9, x, y);
-            a10 = Gemm.MulAdd(a10, x, y); a11 = Gemm.MulAdd(a11, x, y);
+            a0 = TSimd.MulAdd(a0, x, y); a1 = TSimd.MulAdd(a1, x, y);
+            a2 = TSimd.MulAdd(a2, x, y); a3 = TSimd.MulAdd(a3, x, y);
+            a4 = TSimd.MulAdd(a4, x, y); a5 = TSimd.MulAdd(a5, x, y);
+            a6 = TSimd.MulAdd(a6, x, y); a7 = TSimd.MulAdd(a7, x, y);
+            a8 = TSimd.MulAdd(a8, x, y); a9 = TSimd.MulAdd(a9, x, y);
+            a10 = TSimd.MulAdd(a10, x, y); a11 = TSimd.MulAdd(a11, x, y);
         }
-        return Vector.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    [MethodImpl(MethodImplOptions.NoInlining)]
-    private static T Loop512<T>(long iterations) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var x = Vector512.Create(T.CreateChecked(0.999));
-        var y = Vector512.Create(T.CreateChecked(0.001));
-        Vector512<T> a0 = Vector512<T>.Zero, a1 = Vector512<T>.One, a2 = a1 + a1, a3 = a2 + a1, a4 = a3 + a1, a5 = a4 + a1;
-        Vector512<T> a6 = a5 + a1, a7 = a6 + a1, a8 = a7 + a1, a9 = a8 + a1, a10 = a9 + a1, a11 = a10 + a1;
-        for (long i = 0; i < iterations; i++)
-        {
-            a0 = MulAdd(a0, x, y); a1 = MulAdd(a1, x, y);
-            a2 = MulAdd(a2, x, y); a3 = MulAdd(a3, x, y);
-            a4 = MulAdd(a4, x, y); a5 = MulAdd(a5, x, y);
-            a6 = MulAdd(a6, x, y); a7 = MulAdd(a7, x, y);
-            a8 = MulAdd(a8, x, y); a9 = MulAdd(a9, x, y);
-            a10 = MulAdd(a10, x, y); a11 = MulAdd(a11, x, y);
-        }
-        return Vector512.Sum(a0 + a1 + a2 + a3 + a4 + a5 + a6 + a7 + a8 + a9 + a10 + a11);
-    }
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector512<T> MulAdd<T>(Vector512<T> a, Vector512<T> x, Vector512<T> y) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        if (typeof(T) == typeof(float)) return Vector512.FusedMultiplyAdd(a.As<T, float>(), x.As<T, float>(), y.As<T, float>()).As<float, T>();
-        if (typeof(T) == typeof(double)) return Vector512.FusedMultiplyAdd(a.As<T, double>(), x.As<T, double>(), y.As<T, double>()).As<double, T>();
-        return a * x + y;
+        TVector sum = TSimd.Add(TSimd.Add(TSimd.Add(a0, a1), TSimd.Add(a2, a3)), TSimd.Add(TSimd.Add(a4, a5), TSimd.Add(a6, a7)));
+        return TSimd.Sum(TSimd.Add(sum, TSimd.Add(TSimd.Add(a8, a9), TSimd.Add(a10, a11))));
     }
 }

@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -40,20 +41,19 @@ public static class DropoutMask
         int n = source.Length, e = 0;
         ref T from = ref MemoryMarshal.GetReference(source);
         ref T to = ref MemoryMarshal.GetReference(destination);
-        if (typeof(T) == typeof(float) && Vector.IsHardwareAccelerated && Vector<uint>.Count == Vector<float>.Count)
+        if (typeof(T) == typeof(float))
         {
-            int w = Vector<float>.Count;
-            var vScale = new Vector<float>(float.CreateTruncating(scale));
-            var vThreshold = new Vector<uint>(threshold);
-            var index = new Vector<uint>((uint)firstIndex) + Vector<uint>.Indices;
-            var step = new Vector<uint>((uint)w);
+            // Float lanes and 32-bit words line up at every width; the widest vectors the processor accelerates.
             ref float f = ref Unsafe.As<T, float>(ref from);
             ref float t = ref Unsafe.As<T, float>(ref to);
-            for (; e <= n - w; e += w, index += step)
+            float s = float.CreateTruncating(scale);
+            e = Simd.Width<float>() switch
             {
-                var kept = Vector.GreaterThanOrEqual(Word(k0, k1, index), vThreshold).As<uint, float>();
-                (Vector.LoadUnsafe(ref f, (nuint)e) * vScale & kept).StoreUnsafe(ref t, (nuint)e);
-            }
+                512 => Vectors<Vector512<float>, Simd512<float>, Vector512<uint>, Words512>.Apply(ref f, ref t, n, k0, k1, threshold, s, firstIndex),
+                256 => Vectors<Vector256<float>, Simd256<float>, Vector256<uint>, Words256>.Apply(ref f, ref t, n, k0, k1, threshold, s, firstIndex),
+                128 => Vectors<Vector128<float>, Simd128<float>, Vector128<uint>, Words128>.Apply(ref f, ref t, n, k0, k1, threshold, s, firstIndex),
+                _ => 0,
+            };
         }
         for (; e < n; e++)
         {
@@ -64,9 +64,6 @@ public static class DropoutMask
 
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
     private static uint Word(uint k0, uint k1, uint index) => Mix(Mix(index ^ k0) + k1);
-
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<uint> Word(uint k0, uint k1, Vector<uint> index) => Mix(Mix(index ^ new Vector<uint>(k0)) + new Vector<uint>(k1));
 
     // MurmurHash3's fmix32.
     [MethodImpl(MethodImplOptions.AggressiveInlining)]
@@ -79,13 +76,35 @@ public static class DropoutMask
         return h ^ (h >> 16);
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<uint> Mix(Vector<uint> h)
+    /// <summary>The vector loop for one width; returns the index where the scalar code takes over.</summary>
+    private static class Vectors<TVector, TSimd, TWords, TSimdWords>
+        where TVector : struct where TSimd : ISimd<TVector, float>
+        where TWords : struct where TSimdWords : ISimdWords<TWords>
     {
-        h ^= Vector.ShiftRightLogical(h, 16);
-        h *= new Vector<uint>(0x85EBCA6Bu);
-        h ^= Vector.ShiftRightLogical(h, 13);
-        h *= new Vector<uint>(0xC2B2AE35u);
-        return h ^ Vector.ShiftRightLogical(h, 16);
+        public static int Apply(ref float from, ref float to, int n, uint k0, uint k1, uint threshold, float scale, int firstIndex)
+        {
+            int w = TSimd.Count, e = 0;
+            TVector vScale = TSimd.Create(scale);
+            TWords vThreshold = TSimdWords.Create(threshold), key0 = TSimdWords.Create(k0), key1 = TSimdWords.Create(k1);
+            TWords index = TSimdWords.Add(TSimdWords.Create((uint)firstIndex), TSimdWords.Indices), step = TSimdWords.Create((uint)w);
+            for (; e <= n - w; e += w, index = TSimdWords.Add(index, step))
+            {
+                TWords word = Mix(TSimdWords.Add(Mix(TSimdWords.Xor(index, key0)), key1));
+                TVector kept = Unsafe.BitCast<TWords, TVector>(TSimdWords.GreaterThanOrEqual(word, vThreshold));
+                TSimd.Store(TSimd.And(TSimd.Multiply(TSimd.Load(ref from, (nuint)e), vScale), kept), ref to, (nuint)e);
+            }
+            return e;
+        }
+
+        // MurmurHash3's fmix32, as the scalar Mix.
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TWords Mix(TWords h)
+        {
+            h = TSimdWords.Xor(h, TSimdWords.ShiftRightLogical(h, 16));
+            h = TSimdWords.Multiply(h, TSimdWords.Create(0x85EBCA6Bu));
+            h = TSimdWords.Xor(h, TSimdWords.ShiftRightLogical(h, 13));
+            h = TSimdWords.Multiply(h, TSimdWords.Create(0xC2B2AE35u));
+            return TSimdWords.Xor(h, TSimdWords.ShiftRightLogical(h, 16));
+        }
     }
 }

@@ -2,7 +2,7 @@ using System.Numerics;
 
 namespace Nabla.Kernels;
 
-// Scalar fallback: used when Vector<T> is not hardware accelerated (e.g. DOTNET_EnableHWIntrinsic=0), when T has no
+// Scalar fallback: used when no vector width is hardware accelerated (e.g. DOTNET_EnableHWIntrinsic=0), when T has no
 // vector support, and for matrices narrower than one vector. Plain generic math, a few independent accumulators.
 public static partial class Gemm
 {

@@ -1,13 +1,14 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 
 namespace Nabla.Kernels;
 
 /// <summary>
 /// Dense row-major matrix products for backpropagation over a mini-batch of m examples stored as rows
 /// (Nielsen, ch. 2). One generic implementation serves <see cref="float"/> and <see cref="double"/>:
-/// register-tiled SIMD kernels over <see cref="Vector{T}"/> with FMA where the hardware has it, and a
-/// scalar path where <see cref="Vector.IsHardwareAccelerated"/> is false or the element type has no
-/// vector support (Half, for one). Outputs must not overlap inputs. Single-threaded; the <c>rowStart/rowEnd</c> overloads let
+/// register-tiled SIMD kernels (<see cref="SimdGemm{T, TVector, TSimd}"/>) on the widest vectors the processor accelerates
+/// (512 bits on AVX-512 cores, whatever width .NET gave <see cref="Vector{T}"/>), with FMA where the hardware has it, and a
+/// scalar path where no vector is accelerated or the element type has no vector support (Half, for one). Outputs must not overlap inputs. Single-threaded; the <c>rowStart/rowEnd</c> overloads let
 /// a caller split one product by rows of C across threads.
 /// </summary>
 public static partial class Gemm
@@ -20,7 +21,7 @@ public static partial class Gemm
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         GemmChecks.MultiplyTransposedAddBias(a, b, bias, c, m, n, k);
-        ForwardCore(a, b, bias, c, n, k, 0, m);
+        ForwardCore(a, b, bias, c, m, n, k, 0, m);
     }
 
     /// <summary>As <see cref="MultiplyTransposedAddBias{T}(ReadOnlySpan{T}, ReadOnlySpan{T}, ReadOnlySpan{T}, Span{T}, int, int, int)"/>, for rows [rowStart, rowEnd) of C only.</summary>
@@ -29,7 +30,7 @@ public static partial class Gemm
     {
         GemmChecks.MultiplyTransposedAddBias(a, b, bias, c, m, n, k);
         GemmChecks.RowRange(rowStart, rowEnd, m);
-        ForwardCore(a, b, bias, c, n, k, rowStart, rowEnd);
+        ForwardCore(a, b, bias, c, m, n, k, rowStart, rowEnd);
     }
 
     /// <summary>BP2 for a batch: C[m×n] = A[m×k] · B[k×n] (A = Δˡ⁺¹, B = wˡ⁺¹, row i of C = (wˡ⁺¹)ᵀ δ for example i).</summary>
@@ -78,25 +79,67 @@ public static partial class Gemm
         SumRowsCore(a, sum, m, n, alpha, beta);
     }
 
-    /// <summary>True when the SIMD kernels run for <typeparamref name="T"/> on this machine and runtime configuration.</summary>
-    internal static bool IsVectorized<T>() where T : unmanaged => Vector.IsHardwareAccelerated && Vector<T>.IsSupported;
+    /// <summary>The width in bits of the vectors the products run on for <typeparamref name="T"/> on this machine (0: the scalar code).</summary>
+    public static int VectorBits<T>() where T : unmanaged => Simd.Width<T>();
 
-    private static void ForwardCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd)
+    /// <summary>Lanes of the vectors the kernels run for <typeparamref name="T"/> here (1: the scalar code).</summary>
+    internal static int Lanes<T>() where T : unmanaged => Simd.Lanes<T>();
+
+    /// <summary>Fewest rows (examples) for which the forward product takes the broadcast form (<see cref="ForwardBroadcasts{T}"/>).</summary>
+    internal const int ForwardBroadcastMinRows = 16;
+
+    /// <summary>
+    /// Whether the forward product of m rows and n neurons runs in the broadcast form, on a transpose of w packed once and reused
+    /// by every row, rather than as dot products. The transpose costs as much as a few rows of the product, so it pays for a
+    /// batch: on Zen 5 (one core, 512 bits, n = 64 to 1,000, k = 784 or 1,000) the dot products won at m = 8 (124–149 against
+    /// 74–117 GFLOP/s), the two were even at 12 to 16, and from 24 rows on the broadcast form won (48 rows: 172–218 against
+    /// 148–160). It needs the transpose in vector shuffles, and a layer at least two vectors wide. Every part of a product split
+    /// by columns must then be two vectors wide too (<see cref="ParallelGemm{T}"/> aligns them so). The choice depends on the
+    /// shape only, never on the part, so any split computes each element the same way.
+    /// </summary>
+    internal static bool ForwardBroadcasts<T>(int m, int n) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        if (m < ForwardBroadcastMinRows || n < 2 * Lanes<T>()) return false;
+        return Simd.Width<T>() switch
+        {
+            512 => Simd512<T>.TransposesInRegisters,
+            256 => Simd256<T>.TransposesInRegisters,
+            _ => false,
+        };
+    }
+
+    private static void ForwardCore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k, int rowStart, int rowEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (rowEnd <= rowStart || n == 0)
             return;
-        ForwardBlock(a, b, bias, c, n, k, rowStart, rowEnd, 0, n);
+        ForwardBlock(a, b, bias, c, m, n, k, rowStart, rowEnd, 0, n);
     }
 
-    /// <summary>C[rowStart..rowEnd, colStart..colEnd] of the forward product: the block one thread computes.</summary>
-    internal static void ForwardBlock<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int n, int k, int rowStart, int rowEnd, int colStart, int colEnd)
+    /// <summary>C[rowStart..rowEnd, colStart..colEnd] of the forward product of m rows: the block one thread computes.</summary>
+    internal static void ForwardBlock<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, ReadOnlySpan<T> bias, Span<T> c, int m, int n, int k, int rowStart, int rowEnd, int colStart, int colEnd)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         if (rowEnd <= rowStart || colEnd <= colStart)
             return;
-        if (IsVectorized<T>() && k >= Vector<T>.Count)
-            ForwardSimd(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
+        if (ForwardBroadcasts<T>(m, n))
+        {
+            if (k == 0)
+                ForwardScalar(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
+            else if (Simd.Width<T>() == 512)
+                SimdGemm<T, Vector512<T>, Simd512<T>>.ForwardBroadcast(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
+            else
+                SimdGemm<T, Vector256<T>, Simd256<T>>.ForwardBroadcast(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
+        }
+        else if (Lanes<T>() > 1 && k >= Lanes<T>())
+        {
+            if (Simd.Width<T>() == 512)
+                SimdGemm<T, Vector512<T>, Simd512<T>>.ForwardDots(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
+            else if (Simd.Width<T>() == 256)
+                SimdGemm<T, Vector256<T>, Simd256<T>>.ForwardDots(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
+            else
+                SimdGemm<T, Vector128<T>, Simd128<T>>.ForwardDots(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
+        }
         else
             ForwardScalar(a, b, bias, c, n, k, rowStart, rowEnd, colStart, colEnd);
     }
@@ -108,7 +151,7 @@ public static partial class Gemm
         int cols = colEnd - colStart;
         if (m == 0 || cols <= 0)
             return;
-        Broadcast(a, k, 1, b.Slice(colStart), n, c.Slice(colStart), n, m, cols, k, T.One, T.Zero);
+        Broadcast(a, k, 1, k == 0 ? b : b.Slice(colStart), n, c.Slice(colStart), n, m, cols, k, T.One, T.Zero);
     }
 
     internal static void TransposedACore<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> b, Span<T> c, int m, int n, int k, T alpha, T beta, int rowStart, int rowEnd)
@@ -133,8 +176,15 @@ public static partial class Gemm
             ScaleRows(c, ldc, rows, cols, beta);
             return;
         }
-        if (IsVectorized<T>() && cols >= Vector<T>.Count)
-            BroadcastSimd(a, aRow, aP, b, ldb, c, ldc, rows, cols, depth, alpha, beta);
+        if (Lanes<T>() > 1 && cols >= Lanes<T>())
+        {
+            if (Simd.Width<T>() == 512)
+                SimdGemm<T, Vector512<T>, Simd512<T>>.Broadcast(a, aRow, aP, b, ldb, c, ldc, rows, cols, depth, alpha, beta);
+            else if (Simd.Width<T>() == 256)
+                SimdGemm<T, Vector256<T>, Simd256<T>>.Broadcast(a, aRow, aP, b, ldb, c, ldc, rows, cols, depth, alpha, beta);
+            else
+                SimdGemm<T, Vector128<T>, Simd128<T>>.Broadcast(a, aRow, aP, b, ldb, c, ldc, rows, cols, depth, alpha, beta);
+        }
         else
             BroadcastScalar(a, aRow, aP, b, ldb, c, ldc, rows, cols, depth, alpha, beta);
     }
@@ -146,14 +196,21 @@ public static partial class Gemm
             return;
         if (m == 0)
             ScaleRows(sum, n, 1, n, beta);
-        else if (IsVectorized<T>() && n >= Vector<T>.Count)
-            SumRowsSimd(a, sum, m, n, alpha, beta);
+        else if (Lanes<T>() > 1 && n >= Lanes<T>())
+        {
+            if (Simd.Width<T>() == 512)
+                SimdGemm<T, Vector512<T>, Simd512<T>>.SumRows(a, sum, m, n, alpha, beta);
+            else if (Simd.Width<T>() == 256)
+                SimdGemm<T, Vector256<T>, Simd256<T>>.SumRows(a, sum, m, n, alpha, beta);
+            else
+                SimdGemm<T, Vector128<T>, Simd128<T>>.SumRows(a, sum, m, n, alpha, beta);
+        }
         else
             SumRowsScalar(a, sum, m, n, alpha, beta);
     }
 
     /// <summary>C[r, :cols] = beta·C[r, :cols] for each row (beta = 0 clears without reading).</summary>
-    private static void ScaleRows<T>(Span<T> c, int ldc, int rows, int cols, T beta)
+    internal static void ScaleRows<T>(Span<T> c, int ldc, int rows, int cols, T beta)
         where T : unmanaged, IFloatingPointIeee754<T>
     {
         for (int r = 0; r < rows; r++)

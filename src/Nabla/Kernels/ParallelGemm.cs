@@ -15,10 +15,10 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public const int MinParallelWork = 16_384;
 
     /// <summary>
-    /// A forward product of more than this many multiply-adds per thread (about 13 µs) is cut into up to 8 pieces per thread,
-    /// which the threads take in turn: a thread slowed down (a busy neighbour on a shared machine) then does fewer pieces instead
-    /// of keeping the others waiting. Which thread computes a piece never changes its numbers. (BP2 and the update pack an
-    /// operand per part, which pieces would repeat; they keep one part per thread.)
+    /// A forward or BP2 product of more than this many multiply-adds per thread (about 13 µs) is cut into up to 8 pieces per
+    /// thread, which the threads take in turn: a thread slowed down (a busy neighbour on a shared machine) then does fewer pieces
+    /// instead of keeping the others waiting. Which thread computes a piece never changes its numbers. (The update packs all of
+    /// the activations per part, which pieces would repeat; it keeps one part per thread.)
     /// </summary>
     public const long PieceWork = 1_000_000;
 
@@ -45,9 +45,11 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public void MultiplyTransposedAddBias(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, ReadOnlyMemory<T> bias, Memory<T> c, int m, int n, int k)
     {
         GemmChecks.MultiplyTransposedAddBias(a.Span, b.Span, bias.Span, c.Span, m, n, k);
-        // Every neuron's dot product is the same instructions wherever its tile starts, so the split need only keep the
-        // parts even (30 neurons: 14 and 16, not 8 and 22).
-        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align: 2, maxPiecesPerThread: 8);
+        // Every neuron's value is the same instructions wherever its tile starts, so the split need only keep the parts even
+        // (30 neurons: 14 and 16, not 8 and 22) and, in the broadcast form, whole two-vector tiles of packed w (each part
+        // packs its own neurons' columns: pieces taken in turn repeat nothing).
+        int align = Gemm.ForwardBroadcasts<T>(m, n) ? 2 * Gemm.Lanes<T>() : 2;
+        Run(Operation.Forward, a, b, bias, c, m, n, k, T.One, T.Zero, count: n, align, maxPiecesPerThread: 8);
     }
 
     /// <summary>
@@ -59,8 +61,9 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     public void Multiply(ReadOnlyMemory<T> a, ReadOnlyMemory<T> b, Memory<T> c, int m, int n, int k)
     {
         GemmChecks.Multiply(a.Span, b.Span, c.Span, m, n, k);
-        // One piece per thread: a piece is packed panels of all of δ, so more pieces would pack δ again each time.
-        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: n, align: 2 * Vector<T>.Count, maxPiecesPerThread: 1);
+        // Pieces taken in turn: each packs only its own columns of w and reads δ where it lies, so pieces repeat nothing, and
+        // 500 neurons (15 tiles at 512 bits) no longer split 7 : 8 tiles between two threads.
+        Run(Operation.Multiply, a, b, default, c, m, n, k, T.One, T.Zero, count: n, align: 2 * Gemm.Lanes<T>(), maxPiecesPerThread: 8);
     }
 
     /// <summary>
@@ -134,7 +137,7 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
             switch (Op)
             {
                 case Operation.Forward:
-                    Gemm.ForwardBlock(A.Span, B.Span, Bias.Span, C.Span, N, K, 0, M, start, end);
+                    Gemm.ForwardBlock(A.Span, B.Span, Bias.Span, C.Span, M, N, K, 0, M, start, end);
                     break;
                 case Operation.Multiply:
                     Gemm.MultiplyColumns(A.Span, B.Span, C.Span, M, N, K, start, end);

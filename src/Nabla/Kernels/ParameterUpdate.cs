@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Runtime.Intrinsics;
 using System.Runtime.CompilerServices;
 using System.Runtime.InteropServices;
 
@@ -17,10 +18,10 @@ public readonly record struct WeightPenalty<T>(T L2, T L1) where T : unmanaged, 
 public readonly record struct AdamStep<T>(T Eta, T Beta1, T Beta2, T Epsilon, T Correction1, T Correction2) where T : unmanaged, IFloatingPointIeee754<T>;
 
 /// <summary>
-/// The optimisers' elementwise updates of a parameter array from its gradient, in one vectorised pass that also adds the
-/// penalty's gradient (reading w once). Each element's new values depend on its own entries only, and the vector and
-/// scalar code do the same operations in the same order, so the arrays can be cut anywhere among threads: the numbers
-/// never change.
+/// The optimisers' elementwise updates of a parameter array from its gradient, in one vectorised pass (on the widest vectors
+/// the processor accelerates) that also adds the penalty's gradient (reading w once). Each element's new values depend on its
+/// own entries only, and the vector and scalar code do the same operations in the same order, so the arrays can be cut
+/// anywhere among threads: the numbers never change.
 /// </summary>
 public static class ParameterUpdate
 {
@@ -32,20 +33,14 @@ public static class ParameterUpdate
         ref T wr = ref MemoryMarshal.GetReference(w);
         ref T gr = ref MemoryMarshal.GetReference(gradient);
         ref T vr = ref MemoryMarshal.GetReference(velocity);
-        int n = w.Length, i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        int n = w.Length;
+        int i = Simd.Width<T>() switch
         {
-            var vMu = new Vector<T>(mu);
-            var vEta = new Vector<T>(eta);
-            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var wi = Vector.LoadUnsafe(ref wr, (nuint)i);
-                var g = Penalised(Vector.LoadUnsafe(ref gr, (nuint)i), wi, penalty);
-                var v = vMu * Vector.LoadUnsafe(ref vr, (nuint)i) - vEta * g; // v → μv − η∇C
-                v.StoreUnsafe(ref vr, (nuint)i);
-                (wi + v).StoreUnsafe(ref wr, (nuint)i);                       // w → w + v
-            }
-        }
+            512 => Vectors<T, Vector512<T>, Simd512<T>>.Momentum(ref wr, ref gr, ref vr, n, mu, eta, penalty),
+            256 => Vectors<T, Vector256<T>, Simd256<T>>.Momentum(ref wr, ref gr, ref vr, n, mu, eta, penalty),
+            128 => Vectors<T, Vector128<T>, Simd128<T>>.Momentum(ref wr, ref gr, ref vr, n, mu, eta, penalty),
+            _ => 0,
+        };
         for (; i < n; i++)
         {
             ref T wi = ref Unsafe.Add(ref wr, i);
@@ -68,22 +63,14 @@ public static class ParameterUpdate
         ref T mr = ref MemoryMarshal.GetReference(m);
         ref T vr = ref MemoryMarshal.GetReference(v);
         T oneMinusBeta1 = T.One - step.Beta1, oneMinusBeta2 = T.One - step.Beta2;
-        int n = w.Length, i = 0;
-        if (Vector.IsHardwareAccelerated && Vector<T>.IsSupported)
+        int n = w.Length;
+        int i = Simd.Width<T>() switch
         {
-            Vector<T> beta1 = new(step.Beta1), beta2 = new(step.Beta2), c1 = new(oneMinusBeta1), c2 = new(oneMinusBeta2);
-            Vector<T> eta = new(step.Eta), epsilon = new(step.Epsilon), correction1 = new(step.Correction1), correction2 = new(step.Correction2);
-            for (; i <= n - Vector<T>.Count; i += Vector<T>.Count)
-            {
-                var wi = Vector.LoadUnsafe(ref wr, (nuint)i);
-                var g = Penalised(Vector.LoadUnsafe(ref gr, (nuint)i), wi, penalty);
-                var mi = beta1 * Vector.LoadUnsafe(ref mr, (nuint)i) + c1 * g;
-                var vi = beta2 * Vector.LoadUnsafe(ref vr, (nuint)i) + c2 * g * g;
-                mi.StoreUnsafe(ref mr, (nuint)i);
-                vi.StoreUnsafe(ref vr, (nuint)i);
-                (wi - eta * (mi * correction1) / (Vector.SquareRoot(vi * correction2) + epsilon)).StoreUnsafe(ref wr, (nuint)i);
-            }
-        }
+            512 => Vectors<T, Vector512<T>, Simd512<T>>.Adam(ref wr, ref gr, ref mr, ref vr, n, step, penalty),
+            256 => Vectors<T, Vector256<T>, Simd256<T>>.Adam(ref wr, ref gr, ref mr, ref vr, n, step, penalty),
+            128 => Vectors<T, Vector128<T>, Simd128<T>>.Adam(ref wr, ref gr, ref mr, ref vr, n, step, penalty),
+            _ => 0,
+        };
         for (; i < n; i++)
         {
             ref T wi = ref Unsafe.Add(ref wr, i);
@@ -105,17 +92,66 @@ public static class ParameterUpdate
         return g;
     }
 
-    [MethodImpl(MethodImplOptions.AggressiveInlining)]
-    private static Vector<T> Penalised<T>(Vector<T> g, Vector<T> w, WeightPenalty<T> penalty) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>
+    /// The vector loops, for one width; each returns the index where the scalar code takes over (the last part vector). Compiled
+    /// optimised from the first call: a loop this long, called a few times a step, otherwise ran as on-stack-replacement code for
+    /// many steps (Adam over [784,500,200,10]'s weights: 130 µs against 70).
+    /// </summary>
+    private static class Vectors<T, TVector, TSimd>
+        where T : unmanaged, IFloatingPointIeee754<T> where TVector : struct where TSimd : ISimd<TVector, T>
     {
-        if (penalty.L2 != T.Zero) g += new Vector<T>(penalty.L2) * w;
-        if (penalty.L1 != T.Zero)
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static int Momentum(ref T wr, ref T gr, ref T vr, int n, T mu, T eta, WeightPenalty<T> penalty)
         {
-            var sign = Vector.ConditionalSelect(Vector.GreaterThan(w, Vector<T>.Zero), Vector<T>.One,
-                Vector.ConditionalSelect(Vector.LessThan(w, Vector<T>.Zero), -Vector<T>.One, Vector<T>.Zero));
-            g += new Vector<T>(penalty.L1) * sign;
+            TVector vMu = TSimd.Create(mu), vEta = TSimd.Create(eta);
+            int i = 0;
+            for (; i <= n - TSimd.Count; i += TSimd.Count)
+            {
+                TVector wi = TSimd.Load(ref wr, (nuint)i);
+                TVector g = Penalised(TSimd.Load(ref gr, (nuint)i), wi, penalty);
+                TVector v = TSimd.Subtract(TSimd.Multiply(vMu, TSimd.Load(ref vr, (nuint)i)), TSimd.Multiply(vEta, g)); // v → μv − η∇C
+                TSimd.Store(v, ref vr, (nuint)i);
+                TSimd.Store(TSimd.Add(wi, v), ref wr, (nuint)i);                                                            // w → w + v
+            }
+            return i;
         }
-        return g;
+
+        [MethodImpl(MethodImplOptions.AggressiveOptimization)]
+        public static int Adam(ref T wr, ref T gr, ref T mr, ref T vr, int n, in AdamStep<T> step, WeightPenalty<T> penalty)
+        {
+            TVector beta1 = TSimd.Create(step.Beta1), beta2 = TSimd.Create(step.Beta2);
+            TVector c1 = TSimd.Create(T.One - step.Beta1), c2 = TSimd.Create(T.One - step.Beta2);
+            TVector eta = TSimd.Create(step.Eta), epsilon = TSimd.Create(step.Epsilon);
+            TVector correction1 = TSimd.Create(step.Correction1), correction2 = TSimd.Create(step.Correction2);
+            int i = 0;
+            for (; i <= n - TSimd.Count; i += TSimd.Count)
+            {
+                TVector wi = TSimd.Load(ref wr, (nuint)i);
+                TVector g = Penalised(TSimd.Load(ref gr, (nuint)i), wi, penalty);
+                TVector mi = TSimd.Add(TSimd.Multiply(beta1, TSimd.Load(ref mr, (nuint)i)), TSimd.Multiply(c1, g));
+                TVector vi = TSimd.Add(TSimd.Multiply(beta2, TSimd.Load(ref vr, (nuint)i)), TSimd.Multiply(TSimd.Multiply(c2, g), g));
+                TSimd.Store(mi, ref mr, (nuint)i);
+                TSimd.Store(vi, ref vr, (nuint)i);
+                TVector stepSize = TSimd.Divide(TSimd.Multiply(eta, TSimd.Multiply(mi, correction1)),
+                    TSimd.Add(TSimd.Sqrt(TSimd.Multiply(vi, correction2)), epsilon));
+                TSimd.Store(TSimd.Subtract(wi, stepSize), ref wr, (nuint)i);
+            }
+            return i;
+        }
+
+        [MethodImpl(MethodImplOptions.AggressiveInlining)]
+        private static TVector Penalised(TVector g, TVector w, WeightPenalty<T> penalty)
+        {
+            if (penalty.L2 != T.Zero) g = TSimd.Add(g, TSimd.Multiply(TSimd.Create(penalty.L2), w));
+            if (penalty.L1 != T.Zero)
+            {
+                TVector one = TSimd.Create(T.One);
+                TVector sign = TSimd.Select(TSimd.GreaterThan(w, TSimd.Zero), one,
+                    TSimd.Select(TSimd.GreaterThan(TSimd.Zero, w), TSimd.Subtract(TSimd.Zero, one), TSimd.Zero));
+                g = TSimd.Add(g, TSimd.Multiply(TSimd.Create(penalty.L1), sign));
+            }
+            return g;
+        }
     }
 
     private static void CheckLengths(int w, int gradient, int first, int second)

@@ -17,12 +17,11 @@ public class ReadmeFigureTests
         var stated = Regex.Match(readme,
             @"On the sample alone the main job\s+reaches \*\*(?<best>\d+\.\d+) %\*\* at best \(epoch (?<bestEpoch>\d+); (?<last>\d+\.\d+) % at epoch (?<lastEpoch>\d+), the last;\s+(?<epochs>\d+) epochs on (?<training>[\d,]+) training images");
         Assert.True(stated.Success, "the README does not state the main job's figures on the bundled sample");
-        // The figures with 512-bit vectors, which `nabla` uses on a core with AVX-512 (the sums in another order): stated beside them.
+        // The figures with 512-bit vectors, which the kernels use on a core with AVX-512 (the sums in another order): stated beside them.
         var wide = Regex.Match(readme,
             @"with 256-bit vectors, and \*\*(?<best>\d+\.\d+) %\*\* at best\s+\(epoch (?<bestEpoch>\d+); (?<last>\d+\.\d+) % at epoch (?<lastEpoch>\d+), the last\) on a core with AVX-512");
         Assert.True(wide.Success, "the README does not state the main job's figures on the bundled sample with 512-bit vectors");
-        bool nablaUses512Bits = OperatingSystem.IsLinux() && System.Runtime.Intrinsics.Vector512.IsHardwareAccelerated;
-        var figures = nablaUses512Bits ? wide : stated;
+        var figures = Nabla.Kernels.Gemm.VectorBits<float>() == 512 ? wide : stated;
 
         var result = CliProcess.Run("train", "--data", TestFiles.SampleDirectory, "--json"); // the main job, on the sample
         Assert.True(result.ExitCode == 0, result.Stderr);

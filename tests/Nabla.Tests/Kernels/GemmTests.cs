@@ -105,7 +105,7 @@ public class GemmTests
 
         // Column ranges of Δ·w, each at least one vector wide (narrower ones take the scalar code, without FMA): one vector, two,
         // an empty one, and a wide one ending in a part tile.
-        int w = System.Numerics.Vector<float>.Count;
+        int w = Gemm.Lanes<float>();
         Gemm.Multiply<float>(a, bk, whole, m, n, k);
         Array.Clear(parts);
         int wide = Math.Min(3 * w, n); // 512-bit vectors: 3w is past n

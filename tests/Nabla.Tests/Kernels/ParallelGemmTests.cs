@@ -11,7 +11,9 @@ public class ParallelGemmTests
     /// </summary>
     public static IEnumerable<object[]> Shapes() =>
         GemmTests.Shapes().Select(o => ((int)o[0], (int)o[1], (int)o[2]))
-            .Concat([(10, 30, 784), (7, 17, 784), (9, 100, 784), (16, 33, 784), (1, 784, 784), (17, 784, 15), (8, 9, 784)])
+            .Concat([(10, 30, 784), (7, 17, 784), (9, 100, 784), (16, 33, 784), (1, 784, 784), (17, 784, 15), (8, 9, 784),
+                // Big enough to be cut into pieces taken in turn (forward in the broadcast form, BP2), with part tiles at the ends.
+                (64, 330, 256), (48, 520, 200)])
             .Distinct()
             .Select(t => new object[] { t.Item1, t.Item2, t.Item3 });
 
@@ -40,6 +42,27 @@ public class ParallelGemmTests
         Assert.True(gemm.LastPieces >= 2);
     }
 
+    [Fact]
+    public void Batches_cut_into_more_pieces_than_threads_give_the_single_threaded_products()
+    {
+        // 64 × 330 × 256 = 5.4 M multiply-adds: two pieces per thread of 2 threads, each a run of whole two-vector tiles.
+        const int m = 64, n = 330, k = 256;
+        using var context = new ComputeContext(2);
+        var gemm = new ParallelGemm<float>(context);
+        var rng = new Random(5);
+        float[] a = Random<float>(rng, m * k), w = Random<float>(rng, n * k), bias = Random<float>(rng, n), wk = Random<float>(rng, k * n);
+        float[] parallel = new float[m * n], single = new float[m * n];
+        gemm.MultiplyTransposedAddBias(a, w, bias, parallel, m, n, k);
+        Assert.True(gemm.LastPieces > 2, $"the forward product ran in {gemm.LastPieces} pieces");
+        Gemm.MultiplyTransposedAddBias<float>(a, w, bias, single, m, n, k);
+        Assert.Equal(single, parallel);
+
+        gemm.Multiply(a, wk, parallel, m, n, k);
+        Assert.True(gemm.LastPieces > 2, $"BP2 ran in {gemm.LastPieces} pieces");
+        Gemm.Multiply<float>(a, wk, single, m, n, k);
+        Assert.Equal(single, parallel);
+    }
+
     // The split: the products are cut along n (neurons) in units of `align`; fewer units than threads cannot be split.
     private static bool Splits(int n, int align, int threads) => n / align >= threads;
 
@@ -50,7 +73,8 @@ public class ParallelGemmTests
         T[] a = Random<T>(rng, m * k), b = Random<T>(rng, n * k), bias = Random<T>(rng, n);
         T[] parallel = new T[m * n], single = new T[m * n], reference = new T[m * n];
         gemm.MultiplyTransposedAddBias(a, b, bias, parallel, m, n, k);
-        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2, threads));
+        // In the broadcast form (a batch of rows), parts are whole tiles of two vectors.
+        AssertSplitWherePossible(gemm, m * n * k, Splits(n, Gemm.ForwardBroadcasts<T>(m, n) ? 2 * Gemm.Lanes<T>() : 2, threads));
         Gemm.MultiplyTransposedAddBias<T>(a, b, bias, single, m, n, k);
         ReferenceGemm.MultiplyTransposedAddBias<T>(a, b, bias, reference, m, n, k);
         Assert.Equal(single, parallel);
@@ -58,7 +82,7 @@ public class ParallelGemmTests
 
         T[] bk = Random<T>(rng, k * n);
         gemm.Multiply(a, bk, parallel, m, n, k);
-        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2 * Vector<T>.Count, threads));
+        AssertSplitWherePossible(gemm, m * n * k, Splits(n, 2 * Gemm.Lanes<T>(), threads));
         Gemm.Multiply<T>(a, bk, single, m, n, k);
         ReferenceGemm.Multiply<T>(a, bk, reference, m, n, k);
         Assert.Equal(single, parallel);

@@ -62,6 +62,7 @@ public class ParallelTrainingTests
             data.Add(recipe, [784, 100, 40, 10], 17); // every layer's products split, the optimiser's update too, and a last batch of 300 mod 17 = 11 examples
             data.Add(recipe, [784, 300, 10], 20);     // 4.7 M multiply-adds a step: the first layer's products are cut into pieces taken in turn
             data.Add(recipe, [784, 900, 10], 23);     // 23 × 900 values a layer: σ, σ' and the dropout masks split by examples too (the last batch of 1 is not)
+            data.Add(recipe, [784, 512, 256, 10], 64); // a batch: the forward products in the broadcast form, on w packed transposed, and BP2's cut into pieces taken in turn
         }
         return data;
     }
