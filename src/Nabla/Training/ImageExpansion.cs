@@ -1,0 +1,98 @@
+using System.Globalization;
+using Nabla.Data;
+using Nabla.Kernels;
+
+namespace Nabla;
+
+/// <summary>How one example's image is moved: <see cref="Right"/> and <see cref="Down"/> whole pixels, after a rotation by <see cref="Degrees"/> about its centre.</summary>
+public readonly record struct ImageMove(int Right, int Down, double Degrees)
+{
+    public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"right {Right}, down {Down}, {Degrees:0.##}°");
+}
+
+/// <summary>
+/// Chapter 3's expansion of the training data: the book's expand_mnist.py adds, for each training image, copies shifted by
+/// one pixel up, down, left and right, since a digit moved a little is still the same digit (and suggests small rotations
+/// too). Here the copies are made on the fly, as each mini-batch is gathered: in each epoch every example is seen once, moved
+/// by a shift of up to <see cref="MaxShift"/> pixels in each direction and a rotation of up to <see cref="MaxRotationDegrees"/>
+/// either way, drawn anew each epoch. No second copy of the data is kept.
+/// </summary>
+/// <remarks>
+/// The move of an example is a hash of (the epoch's key, the example's index) (<see cref="Draw"/>): the trainer draws one key
+/// per epoch from its seeded generator, and any thread gathering any example computes its move alone, so the same seed gives
+/// the same run whatever the number of threads, and nothing is shared between them.
+/// </remarks>
+public sealed class ImageExpansion : IInputTransform
+{
+    [ThreadStatic] private static float[]? t_padded;
+
+    /// <summary>The images' shape: rows × columns of each input.</summary>
+    public ImageShape Shape { get; }
+    /// <summary>The largest shift, in whole pixels, along each axis: the shifts right and down are each drawn from −MaxShift … MaxShift.</summary>
+    public int MaxShift { get; }
+    /// <summary>The largest rotation, in degrees, either way: the angle is drawn uniformly from [−MaxRotationDegrees, MaxRotationDegrees].</summary>
+    public double MaxRotationDegrees { get; }
+
+    /// <param name="shape">The images' shape.</param>
+    /// <param name="maxShift">0 (no shift) up to one less than the smaller side; the book's expand_mnist.py uses 1.</param>
+    /// <param name="maxRotationDegrees">0 (no rotation) to 180.</param>
+    /// <exception cref="NablaException">A value is out of range, or both are 0 (nothing would move).</exception>
+    public ImageExpansion(ImageShape shape, int maxShift = 1, double maxRotationDegrees = 0)
+    {
+        if (shape.Rows < 1 || shape.Columns < 1) throw new NablaException($"image expansion: an image has at least 1×1 pixels, not {shape}");
+        int largest = Math.Min(shape.Rows, shape.Columns) - 1;
+        if (maxShift < 0 || maxShift > largest)
+            throw new NablaException($"image expansion: the largest shift must be 0 to {largest} pixels for {shape} images, got {maxShift}");
+        if (!(maxRotationDegrees >= 0 && maxRotationDegrees <= 180))
+            throw new NablaException($"image expansion: the largest rotation must be 0 to 180 degrees, got {maxRotationDegrees.ToString(CultureInfo.InvariantCulture)}");
+        if (maxShift == 0 && maxRotationDegrees == 0)
+            throw new NablaException("image expansion: with no shift and no rotation, no image would move; give a shift or a rotation");
+        (Shape, MaxShift, MaxRotationDegrees) = (shape, maxShift, maxRotationDegrees);
+    }
+
+    /// <summary>The move of example <paramref name="example"/> in the epoch of <paramref name="key"/>: three independent uniform draws from one hash.</summary>
+    public ImageMove Draw(ulong key, int example)
+    {
+        ulong h = Hash(key, (uint)example);
+        uint shifts = (uint)2 * (uint)MaxShift + 1;
+        // Each 16-bit field times the number of choices, over 2¹⁶: an integer below that number (bias under 2⁻¹⁶ for small shifts).
+        int right = (int)(((h & 0xFFFF) * shifts) >> 16) - MaxShift;
+        int down = (int)((((h >> 16) & 0xFFFF) * shifts) >> 16) - MaxShift;
+        double degrees = MaxRotationDegrees == 0 ? 0 : ((h >> 32) / 4294967296.0 * 2 - 1) * MaxRotationDegrees;
+        return new ImageMove(right, down, degrees);
+    }
+
+    /// <summary><paramref name="output"/> = <paramref name="image"/> moved by <paramref name="move"/>, 0 where nothing of the image lands.</summary>
+    public void Apply(ReadOnlySpan<float> image, Span<float> output, ImageMove move)
+    {
+        var (rows, columns) = (Shape.Rows, Shape.Columns);
+        if (move.Degrees == 0)
+            ImageWarp.Shift(image, output, rows, columns, move.Right, move.Down);
+        else
+        {
+            int length = ImageWarp.PaddedLength(rows, columns);
+            var padded = t_padded is { } cached && cached.Length >= length ? cached : t_padded = new float[length];
+            ImageWarp.RotateAndShift(image, output, rows, columns, move.Degrees, move.Right, move.Down, padded);
+        }
+    }
+
+    void IInputTransform.Transform(ReadOnlySpan<float> input, Span<float> output, int example, ulong draw) =>
+        Apply(input, output, Draw(draw, example));
+
+    /// <summary>"shifts up to 1 pixel, rotations up to 10°".</summary>
+    public override string ToString() => string.Join(", ",
+        new[]
+        {
+            MaxShift > 0 ? $"shifts up to {MaxShift} pixel{(MaxShift == 1 ? "" : "s")}" : null,
+            MaxRotationDegrees > 0 ? string.Create(CultureInfo.InvariantCulture, $"rotations up to {MaxRotationDegrees:0.##}°") : null,
+        }.OfType<string>());
+
+    // SplitMix64's finaliser over the key and the index: every example of every epoch its own, evenly spread 64 bits.
+    private static ulong Hash(ulong key, uint example)
+    {
+        ulong z = key + (example + 1UL) * 0x9E3779B97F4A7C15;
+        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
+        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
+        return z ^ (z >> 31);
+    }
+}
