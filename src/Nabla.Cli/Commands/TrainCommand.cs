@@ -22,8 +22,8 @@ internal static class TrainCommand
         public IdxLimits? IdxLimits { get; init; }
         public Regularization Regularization { get; init; }
         public double Dropout { get; init; }
-        /// <summary>--expand: the largest shift (pixels) and rotation (degrees) of chapter 3's expanded data; null without --expand.</summary>
-        public (int Shift, double Rotation)? Expand { get; init; }
+        /// <summary>--expand: the largest shift (pixels) and rotation (degrees) of chapter 3's expanded data, and how rotated images are read; null without --expand.</summary>
+        public (int Shift, double Rotation, string Interpolation)? Expand { get; init; }
         public string Optimizer { get; init; } = "sgd";
         public double Momentum { get; init; }
         public string Schedule { get; init; } = "constant";
@@ -75,6 +75,7 @@ internal static class TrainCommand
         var expand = new Option<bool>("--expand") { Description = "Expand the training data as in chapter 3: each epoch sees every training image moved by a small shift and rotation, drawn anew each epoch (seeded; made as the mini-batches are gathered, no copy of the data)" };
         var expandShift = new Option<int>("--expand-shift") { Description = "With --expand: the largest shift in pixels, right/left and down/up (each drawn from -N..N; the book's expand_mnist.py shifts by 1)", DefaultValueFactory = _ => DefaultExpandShift };
         var expandRotation = new Option<double>("--expand-rotation") { Description = "With --expand: the largest rotation in degrees, either way (drawn uniformly; 0: none)", DefaultValueFactory = _ => DefaultExpandRotation };
+        var expandInterpolation = new Option<string>("--expand-interpolation") { Description = "With --expand: how a rotated image is read between pixels: nearest (sharp, as torchvision's rotations) or bilinear (smooth, a little blurred)", DefaultValueFactory = _ => "nearest" };
         var save = new Option<string?>("--save") { Description = "Which network --out gets: best (the best epoch on the evaluation data) or last (the last epoch's). Default: best with --validation or --early-stopping, which choose on held-out data; else last, since choosing by test accuracy would overstate it" };
 
         var diagnostics = new Option<bool>("--diagnostics") { Description = "After each epoch, print per layer: saturated neurons, silent inputs, mean |δ|, ‖∇w‖, ‖∇b‖ (on 1,000 training examples)" };
@@ -86,7 +87,7 @@ internal static class TrainCommand
         {
             layers, epochs, batch, eta, cost, activation, init, seed, data, maxIdxSize, output, validation, trainSize, precision,
             lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
-            earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot, save, expand, expandShift, expandRotation,
+            earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot, save, expand, expandShift, expandRotation, expandInterpolation,
         };
         TableTraining.AddOptions(command);
         command.SetAction(parse =>
@@ -102,7 +103,7 @@ internal static class TrainCommand
             {
                 Regularization = CommonOptions.ParseRegularization(source.GetValue(regularization)!, source.GetValue(lambda)),
                 Dropout = source.GetValue(dropout),
-                Expand = ParseExpand(source, expand, expandShift, expandRotation),
+                Expand = ParseExpand(source, expand, expandShift, expandRotation, expandInterpolation),
                 Optimizer = source.GetValue(optimizer)!.ToLowerInvariant(),
                 Momentum = source.GetValue(momentum),
                 Schedule = source.GetValue(schedule)!.ToLowerInvariant(),
@@ -137,21 +138,27 @@ internal static class TrainCommand
     internal const double DefaultExpandRotation = 10;
 
     /// <summary>--expand and its two sizes; a size given without --expand is a mistake worth saying.</summary>
-    private static (int, double)? ParseExpand(ParseResult parse, Option<bool> expand, Option<int> shift, Option<double> rotation)
+    private static (int, double, string)? ParseExpand(ParseResult parse, Option<bool> expand, Option<int> shift, Option<double> rotation, Option<string> interpolation)
     {
         if (!parse.GetValue(expand))
         {
-            foreach (var size in new Option[] { shift, rotation })
+            foreach (var size in new Option[] { shift, rotation, interpolation })
                 if (parse.GetResult(size) is { Implicit: false })
                     throw new CliException($"{size.Name}: applies only with --expand (add --expand to expand the training data)", ExitCodes.InvalidArguments);
             return null;
         }
-        return (parse.GetValue(shift), parse.GetValue(rotation));
+        return (parse.GetValue(shift), parse.GetValue(rotation), parse.GetValue(interpolation)!);
     }
 
     /// <summary>--expand on this data, its sizes checked with the options' names.</summary>
-    private static ImageExpansion MakeExpansion(Dataset training, int shift, double rotation)
+    private static ImageExpansion MakeExpansion(Dataset training, int shift, double rotation, string interpolation)
     {
+        var reading = interpolation.ToLowerInvariant() switch
+        {
+            "nearest" => ImageInterpolation.Nearest,
+            "bilinear" => ImageInterpolation.Bilinear,
+            _ => throw CommonOptions.NotOneOf("--expand-interpolation", interpolation, ["nearest", "bilinear"]),
+        };
         var shape = training.ImageShape ?? throw new CliException("--expand: it moves the pixels of images, and this data has no image shape", ExitCodes.InvalidArguments);
         int largest = Math.Min(shape.Rows, shape.Columns) - 1;
         if (shift < 0 || shift > largest)
@@ -160,7 +167,7 @@ internal static class TrainCommand
             throw new CliException(string.Create(CultureInfo.InvariantCulture, $"--expand-rotation: must be 0 to 180 degrees, got {rotation}"), ExitCodes.InvalidArguments);
         if (shift == 0 && rotation == 0)
             throw new CliException("--expand: with --expand-shift 0 and --expand-rotation 0 no image would move; give a shift or a rotation", ExitCodes.InvalidArguments);
-        return new ImageExpansion(shape, shift, rotation);
+        return new ImageExpansion(shape, shift, rotation, reading);
     }
 
     private static MonitoredFigures ParseMonitor(string text)
@@ -220,7 +227,7 @@ internal static class TrainCommand
                 Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
                 DropoutProbability = s.Dropout,
             };
-            if (s.Expand is var (shift, rotation)) sgd.Expansion = MakeExpansion(training, shift, rotation);
+            if (s.Expand is var (shift, rotation, interpolation)) sgd.Expansion = MakeExpansion(training, shift, rotation, interpolation);
             sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
             run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
             if (s.Resume is not null) Restore(run, s, training.Count);
@@ -320,7 +327,7 @@ internal static class TrainCommand
                 regularization = Words.RegularizationKind(s.Regularization),
                 lambda = s.Regularization.Lambda,
                 dropout = s.Dropout,
-                expand = run.Sgd.Expansion is { } x ? new { max_shift = x.MaxShift, max_rotation_degrees = x.MaxRotationDegrees } : null,
+                expand = run.Sgd.Expansion is { } x ? new { max_shift = x.MaxShift, max_rotation_degrees = x.MaxRotationDegrees, interpolation = x.Interpolation.ToString().ToLowerInvariant() } : null,
                 epochs,
                 stop_reason = run.StopReason,
                 evaluated_on = evaluationName,

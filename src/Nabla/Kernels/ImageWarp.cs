@@ -8,8 +8,8 @@ namespace Nabla.Kernels;
 /// <summary>
 /// Moves an image (rows × columns floats, row-major) by a whole-pixel shift and a rotation about its centre: each output pixel
 /// takes the value of the input where the move came from, 0 (the background of MNIST-format images) where that lies outside.
-/// A shift alone is a copy of rows; with a rotation the source point falls between pixels and its value is interpolated from
-/// the four around it (bilinear).
+/// A shift alone is a copy of rows; with a rotation the source point falls between pixels, and its value is the nearest pixel's
+/// or interpolated from the four around it.
 /// </summary>
 public static class ImageWarp
 {
@@ -31,18 +31,19 @@ public static class ImageWarp
 
     /// <summary>
     /// The image rotated by <paramref name="degrees"/> (counter-clockwise as seen on screen, rows going down) about its centre,
-    /// then shifted as by <see cref="Shift"/>: output pixel p takes the input at R⁻¹(p − shift − centre) + centre, interpolated
-    /// bilinearly, with 0 outside the image. <paramref name="padded"/> is scratch of <see cref="PaddedLength"/> floats;
-    /// <paramref name="destination"/> may be <paramref name="source"/>.
+    /// then shifted as by <see cref="Shift"/>: output pixel p takes the input at R⁻¹(p − shift − centre) + centre, 0 outside the
+    /// image, read there as <paramref name="interpolation"/> says. <paramref name="padded"/> is scratch of
+    /// <see cref="PaddedLength"/> floats; <paramref name="destination"/> may be <paramref name="source"/>.
     /// </summary>
     public static void RotateAndShift(ReadOnlySpan<float> source, Span<float> destination, int rows, int columns, double degrees,
-        int right, int down, Span<float> padded)
+        int right, int down, ImageInterpolation interpolation, Span<float> padded)
     {
         Check(source, destination, rows, columns);
         if (padded.Length < PaddedLength(rows, columns))
             throw new ArgumentException($"padded has length {padded.Length}; {rows}×{columns} images need {PaddedLength(rows, columns)}", nameof(padded));
+        if (!Enum.IsDefined(interpolation)) throw new ArgumentOutOfRangeException(nameof(interpolation), interpolation, "nearest or bilinear");
         // The image inside a border of zeros, one pixel above and left, two below and right: a source point clamped to
-        // [−1, size] then has its four neighbours inside the buffer, and those outside the image read 0.
+        // [−1, size] then has its neighbours inside the buffer, and those outside the image read 0.
         int stride = columns + 3;
         padded[..PaddedLength(rows, columns)].Clear();
         for (int r = 0; r < rows; r++)
@@ -51,65 +52,84 @@ public static class ImageWarp
         double radians = degrees * Math.PI / 180;
         float cos = (float)Math.Cos(radians), sin = (float)Math.Sin(radians);
         float centreX = (columns - 1) / 2f, centreY = (rows - 1) / 2f;
-        ref float image = ref MemoryMarshal.GetReference(padded);
-        ref float output = ref MemoryMarshal.GetReference(destination);
+        var row = new Row(ref MemoryMarshal.GetReference(padded), stride, rows, columns, cos, sin, right, centreX, interpolation == ImageInterpolation.Bilinear);
         for (int r = 0; r < rows; r++)
         {
             // (x, y) = R⁻¹ (u, v) + centre, with (u, v) = (c − right − centreX, r − down − centreY) and, rows going down,
             // R⁻¹ = [cos −sin; sin cos] undoing a turn counter-clockwise on screen.
             float v = r - down - centreY;
-            float rowX = centreX - sin * v, rowY = centreY + cos * v;
-            int c = 0;
-            if (Avx2.IsSupported)
-                c = RotatedRow(ref image, stride, ref Unsafe.Add(ref output, r * columns), rows, columns, rowX, rowY, cos, sin, right, centreX);
-            for (; c < columns; c++)
-            {
-                float u = (float)(c - right) - centreX;
-                float x = Math.Clamp(rowX + cos * u, -1f, columns), y = Math.Clamp(rowY + sin * u, -1f, rows);
-                int x0 = (int)(x + 1f) - 1, y0 = (int)(y + 1f) - 1; // floor, as x + 1 ≥ 0
-                float fx = x - x0, fy = y - y0;
-                ref float p = ref Unsafe.Add(ref image, (y0 + 1) * stride + x0 + 1);
-                float top = Lerp(p, Unsafe.Add(ref p, 1), fx);
-                float bottom = Lerp(Unsafe.Add(ref p, stride), Unsafe.Add(ref p, stride + 1), fx);
-                Unsafe.Add(ref output, r * columns + c) = Lerp(top, bottom, fy);
-            }
+            var to = destination.Slice(r * columns, columns);
+            row.Fill(to, centreX - sin * v, centreY + cos * v);
         }
     }
 
-    /// <summary>
-    /// As the scalar loop of <see cref="RotateAndShift"/>, eight pixels of a row at a time, each tap of the eight fetched by one
-    /// gather: the same operations in the same order (no fused multiply-add), so the same floats. Returns the columns done.
-    /// </summary>
-    private static unsafe int RotatedRow(ref float image, int stride, ref float output, int rows, int columns, float rowX, float rowY, float cos, float sin,
-        int shiftRight, float centreX)
+    /// <summary>One output row of <see cref="RotateAndShift"/> at a time, from the padded image.</summary>
+    private readonly ref struct Row(ref float image, int stride, int rows, int columns, float cos, float sin, int right, float centreX, bool bilinear)
     {
-        var lanes = Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7);
-        Vector256<float> low = Vector256.Create(-1f), one = Vector256.Create(1f), right = Vector256.Create((float)columns), bottom = Vector256.Create((float)rows);
-        Vector256<float> vCos = Vector256.Create(cos), vSin = Vector256.Create(sin), vRowX = Vector256.Create(rowX), vRowY = Vector256.Create(rowY);
-        Vector256<int> vStride = Vector256.Create(stride), vOne = Vector256.Create(1);
-        int c = 0;
-        fixed (float* at = &image)
+        private readonly ref float _image = ref image;
+
+        /// <summary>Row pixel c = the image at (rowX + cos·u, rowY + sin·u), u = c − right − centreX.</summary>
+        public void Fill(Span<float> output, float rowX, float rowY)
         {
-            for (; c <= columns - 8; c += 8)
+            if (Avx2.IsSupported && columns >= 8)
             {
-                var u = Avx.ConvertToVector256Single(Vector256.Create(c - shiftRight) + lanes) - Vector256.Create(centreX);
-                var x = Vector256.Min(Vector256.Max(vRowX + vCos * u, low), right);
-                var y = Vector256.Min(Vector256.Max(vRowY + vSin * u, low), bottom);
-                var x0 = Avx.ConvertToVector256Int32WithTruncation(x + one) - vOne;
-                var y0 = Avx.ConvertToVector256Int32WithTruncation(y + one) - vOne;
+                // Eight pixels at a time; the last eight may overlap the eight before, computing the same values again.
+                for (int c = 0; ; c += 8)
+                {
+                    c = Math.Min(c, columns - 8);
+                    Eight(ref MemoryMarshal.GetReference(output), c, rowX, rowY);
+                    if (c == columns - 8) return;
+                }
+            }
+            for (int c = 0; c < columns; c++)
+                output[c] = Pixel(c, rowX, rowY);
+        }
+
+        private float Pixel(int c, float rowX, float rowY)
+        {
+            float u = (float)(c - right) - centreX;
+            float x = Math.Clamp(rowX + cos * u, -1f, columns), y = Math.Clamp(rowY + sin * u, -1f, rows);
+            if (!bilinear)
+                return Unsafe.Add(ref _image, (int)(y + 1.5f) * stride + (int)(x + 1.5f)); // rounded (x + 1.5 > 0), plus the border
+            int x0 = (int)(x + 1f) - 1, y0 = (int)(y + 1f) - 1; // floor, as x + 1 ≥ 0
+            float fx = x - x0, fy = y - y0;
+            ref float p = ref Unsafe.Add(ref _image, (y0 + 1) * stride + x0 + 1);
+            float top = Lerp(p, Unsafe.Add(ref p, 1), fx);
+            float bottom = Lerp(Unsafe.Add(ref p, stride), Unsafe.Add(ref p, stride + 1), fx);
+            return Lerp(top, bottom, fy);
+        }
+
+        /// <summary>As <see cref="Pixel"/> for pixels c … c + 7, each tap of the eight fetched by one gather: the same operations in the same order (no fused multiply-add), so the same floats.</summary>
+        private unsafe void Eight(ref float output, int c, float rowX, float rowY)
+        {
+            var u = Avx.ConvertToVector256Single(Vector256.Create(c - right) + Vector256.Create(0, 1, 2, 3, 4, 5, 6, 7)) - Vector256.Create(centreX);
+            var x = Vector256.Min(Vector256.Max(Vector256.Create(rowX) + Vector256.Create(cos) * u, Vector256.Create(-1f)), Vector256.Create((float)columns));
+            var y = Vector256.Min(Vector256.Max(Vector256.Create(rowY) + Vector256.Create(sin) * u, Vector256.Create(-1f)), Vector256.Create((float)rows));
+            var one = Vector256.Create(1);
+            var vStride = Vector256.Create(stride);
+            fixed (float* at = &_image)
+            {
+                if (!bilinear)
+                {
+                    var xi = Avx.ConvertToVector256Int32WithTruncation(x + Vector256.Create(1.5f));
+                    var yi = Avx.ConvertToVector256Int32WithTruncation(y + Vector256.Create(1.5f));
+                    Avx2.GatherVector256(at, yi * vStride + xi, 4).StoreUnsafe(ref output, (nuint)c);
+                    return;
+                }
+                var x0 = Avx.ConvertToVector256Int32WithTruncation(x + Vector256.Create(1f)) - one;
+                var y0 = Avx.ConvertToVector256Int32WithTruncation(y + Vector256.Create(1f)) - one;
                 var fx = x - Avx.ConvertToVector256Single(x0);
                 var fy = y - Avx.ConvertToVector256Single(y0);
-                var index = (y0 + vOne) * vStride + x0 + vOne;
+                var index = (y0 + one) * vStride + x0 + one;
                 var p00 = Avx2.GatherVector256(at, index, 4);
                 var p01 = Avx2.GatherVector256(at + 1, index, 4);
                 var p10 = Avx2.GatherVector256(at + stride, index, 4);
                 var p11 = Avx2.GatherVector256(at + stride + 1, index, 4);
                 var top = p00 + fx * (p01 - p00);
-                var under = p10 + fx * (p11 - p10);
-                (top + fy * (under - top)).StoreUnsafe(ref output, (nuint)c);
+                var bottom = p10 + fx * (p11 - p10);
+                (top + fy * (bottom - top)).StoreUnsafe(ref output, (nuint)c);
             }
         }
-        return c;
     }
 
     /// <summary>The scratch <see cref="RotateAndShift"/> needs for images of <paramref name="rows"/> × <paramref name="columns"/>.</summary>

@@ -4,6 +4,15 @@ using Nabla.Kernels;
 
 namespace Nabla;
 
+/// <summary>How an image is read between its pixels.</summary>
+public enum ImageInterpolation
+{
+    /// <summary>The nearest pixel: edges stay as sharp as in the image (torchvision's default for rotations).</summary>
+    Nearest,
+    /// <summary>The four pixels around the point, weighted by how near each is: smooth, and a little blurred.</summary>
+    Bilinear,
+}
+
 /// <summary>How one example's image is moved: <see cref="Right"/> and <see cref="Down"/> whole pixels, after a rotation by <see cref="Degrees"/> about its centre.</summary>
 public readonly record struct ImageMove(int Right, int Down, double Degrees)
 {
@@ -32,13 +41,17 @@ public sealed class ImageExpansion : IInputTransform
     public int MaxShift { get; }
     /// <summary>The largest rotation, in degrees, either way: the angle is drawn uniformly from [−MaxRotationDegrees, MaxRotationDegrees].</summary>
     public double MaxRotationDegrees { get; }
+    /// <summary>How a rotated image is read between its pixels: the nearest one (sharp, the default, as torchvision's rotations) or bilinear (smooth, a little blurred).</summary>
+    public ImageInterpolation Interpolation { get; }
 
     /// <param name="shape">The images' shape.</param>
     /// <param name="maxShift">0 (no shift) up to one less than the smaller side; the book's expand_mnist.py uses 1.</param>
     /// <param name="maxRotationDegrees">0 (no rotation) to 180.</param>
+    /// <param name="interpolation">How rotated images are read between pixels.</param>
     /// <exception cref="NablaException">A value is out of range, or both are 0 (nothing would move).</exception>
-    public ImageExpansion(ImageShape shape, int maxShift = 1, double maxRotationDegrees = 0)
+    public ImageExpansion(ImageShape shape, int maxShift = 1, double maxRotationDegrees = 0, ImageInterpolation interpolation = ImageInterpolation.Nearest)
     {
+        if (!Enum.IsDefined(interpolation)) throw new NablaException($"image expansion: the interpolation must be nearest or bilinear, not {interpolation}");
         if (shape.Rows < 1 || shape.Columns < 1) throw new NablaException($"image expansion: an image has at least 1×1 pixels, not {shape}");
         int largest = Math.Min(shape.Rows, shape.Columns) - 1;
         if (maxShift < 0 || maxShift > largest)
@@ -47,7 +60,7 @@ public sealed class ImageExpansion : IInputTransform
             throw new NablaException($"image expansion: the largest rotation must be 0 to 180 degrees, got {maxRotationDegrees.ToString(CultureInfo.InvariantCulture)}");
         if (maxShift == 0 && maxRotationDegrees == 0)
             throw new NablaException("image expansion: with no shift and no rotation, no image would move; give a shift or a rotation");
-        (Shape, MaxShift, MaxRotationDegrees) = (shape, maxShift, maxRotationDegrees);
+        (Shape, MaxShift, MaxRotationDegrees, Interpolation) = (shape, maxShift, maxRotationDegrees, interpolation);
     }
 
     /// <summary>The move of example <paramref name="example"/> in the epoch of <paramref name="key"/>: three independent uniform draws from one hash.</summary>
@@ -72,7 +85,7 @@ public sealed class ImageExpansion : IInputTransform
         {
             int length = ImageWarp.PaddedLength(rows, columns);
             var padded = t_padded is { } cached && cached.Length >= length ? cached : t_padded = new float[length];
-            ImageWarp.RotateAndShift(image, output, rows, columns, move.Degrees, move.Right, move.Down, padded);
+            ImageWarp.RotateAndShift(image, output, rows, columns, move.Degrees, move.Right, move.Down, Interpolation, padded);
         }
     }
 
@@ -84,7 +97,7 @@ public sealed class ImageExpansion : IInputTransform
         new[]
         {
             MaxShift > 0 ? $"shifts up to {MaxShift} pixel{(MaxShift == 1 ? "" : "s")}" : null,
-            MaxRotationDegrees > 0 ? string.Create(CultureInfo.InvariantCulture, $"rotations up to {MaxRotationDegrees:0.##}°") : null,
+            MaxRotationDegrees > 0 ? string.Create(CultureInfo.InvariantCulture, $"rotations up to {MaxRotationDegrees:0.##}°{(Interpolation == ImageInterpolation.Bilinear ? " (bilinear)" : "")}") : null,
         }.OfType<string>());
 
     // SplitMix64's finaliser over the key and the index: every example of every epoch its own, evenly spread 64 bits.

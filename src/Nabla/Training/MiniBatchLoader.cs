@@ -178,13 +178,17 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
         for (int i = 0; i < indices.Length; i++)
         {
             var one = indices.Slice(i, 1);
-            // The stored row as floats, then transformed, then converted to T.
+            // The stored row as floats, then transformed: into the batch for float, else into scratch and converted to T.
             if (data.Pixels is { } pixels) Kernels.Gather.RowsFromPixels<float>(pixels, width, one, rows.Stored, default);
             else Kernels.Gather.Rows<float>(data.Inputs, width, one, rows.Stored);
-            transform.Transform(rows.Stored, rows.Converted, one[0], draw);
             var to = destination.Slice(i * width, width);
-            if (typeof(T) == typeof(float)) rows.Converted.CopyTo(MemoryMarshal.Cast<T, float>(to));
-            else TensorPrimitives.ConvertTruncating<float, T>(rows.Converted, to);
+            if (typeof(T) == typeof(float))
+                transform.Transform(rows.Stored, MemoryMarshal.Cast<T, float>(to), one[0], draw);
+            else
+            {
+                transform.Transform(rows.Stored, rows.Converted, one[0], draw);
+                TensorPrimitives.ConvertTruncating<float, T>(rows.Converted, to);
+            }
         }
     }
 

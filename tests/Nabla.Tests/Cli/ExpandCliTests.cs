@@ -34,6 +34,8 @@ public class ExpandCliTests
     [InlineData(new[] { "--expand", "--expand-shift", "-1" }, "--expand-shift: must be 0 to 27")]
     [InlineData(new[] { "--expand", "--expand-rotation", "200" }, "--expand-rotation: must be 0 to 180 degrees, got 200")]
     [InlineData(new[] { "--expand", "--expand-shift", "0", "--expand-rotation", "0" }, "no image would move")]
+    [InlineData(new[] { "--expand", "--expand-interpolation", "bilinar" }, "--expand-interpolation: 'bilinar' is not nearest or bilinear; did you mean 'bilinear'?")]
+    [InlineData(new[] { "--expand-interpolation", "bilinear" }, "--expand-interpolation: applies only with --expand")]
     public void Bad_sizes_are_refused_naming_the_option(string[] options, string message)
     {
         AssertFails(CliProcess.Run(Train(options)), ExitCodes.InvalidArguments, message);
@@ -44,11 +46,14 @@ public class ExpandCliTests
     {
         var text = Succeeds(Train("--expand", "--expand-shift", "2"));
         Assert.Contains("300 examples expanded (shifts up to 2 pixels, rotations up to 10°)", text.Stdout);
+        text = Succeeds(Train("--expand", "--expand-rotation", "15", "--expand-interpolation", "bilinear"));
+        Assert.Contains("300 examples expanded (shifts up to 1 pixel, rotations up to 15° (bilinear))", text.Stdout);
 
         using var json = JsonDocument.Parse(Succeeds(Train("--expand", "--expand-rotation", "0", "--json")).Stdout);
         var expand = json.RootElement.GetProperty("expand");
         Assert.Equal(1, expand.GetProperty("max_shift").GetInt32());
         Assert.Equal(0, expand.GetProperty("max_rotation_degrees").GetDouble());
+        Assert.Equal("nearest", expand.GetProperty("interpolation").GetString());
 
         using var plain = JsonDocument.Parse(Succeeds(Train("--json")).Stdout);
         Assert.Equal(JsonValueKind.Null, plain.RootElement.GetProperty("expand").ValueKind);
