@@ -29,6 +29,19 @@ public static class ImageWarp
             source.Slice((r - down) * columns + from, width).CopyTo(destination.Slice(r * columns + to, width));
     }
 
+    /// <summary>Each row of <paramref name="destination"/> = that row of <paramref name="source"/> in reverse: the image seen in a mirror beside it.</summary>
+    public static void Mirror(ReadOnlySpan<float> source, Span<float> destination, int rows, int columns)
+    {
+        Check(source, destination, rows, columns);
+        if (source.Overlaps(destination)) throw new ArgumentException("source and destination must not overlap", nameof(destination));
+        for (int r = 0; r < rows; r++)
+        {
+            var row = destination.Slice(r * columns, columns);
+            source.Slice(r * columns, columns).CopyTo(row);
+            row.Reverse();
+        }
+    }
+
     /// <summary>
     /// The image rotated by <paramref name="degrees"/> (counter-clockwise as seen on screen, rows going down) about its centre,
     /// then shifted as by <see cref="Shift"/>: output pixel p takes the input at R⁻¹(p − shift − centre) + centre, 0 outside the

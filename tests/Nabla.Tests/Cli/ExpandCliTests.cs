@@ -36,6 +36,7 @@ public class ExpandCliTests
     [InlineData(new[] { "--expand", "--expand-shift", "0", "--expand-rotation", "0" }, "no image would move")]
     [InlineData(new[] { "--expand", "--expand-interpolation", "bilinar" }, "--expand-interpolation: 'bilinar' is not nearest or bilinear; did you mean 'bilinear'?")]
     [InlineData(new[] { "--expand-interpolation", "bilinear" }, "--expand-interpolation: applies only with --expand")]
+    [InlineData(new[] { "--expand-mirror" }, "--expand-mirror: applies only with --expand")]
     public void Bad_sizes_are_refused_naming_the_option(string[] options, string message)
     {
         AssertFails(CliProcess.Run(Train(options)), ExitCodes.InvalidArguments, message);
@@ -48,12 +49,15 @@ public class ExpandCliTests
         Assert.Contains("300 examples expanded (shifts up to 2 pixels, rotations up to 10°)", text.Stdout);
         text = Succeeds(Train("--expand", "--expand-rotation", "15", "--expand-interpolation", "bilinear"));
         Assert.Contains("300 examples expanded (shifts up to 1 pixel, rotations up to 15° (bilinear))", text.Stdout);
+        text = Succeeds(Train("--expand", "--expand-shift", "0", "--expand-rotation", "0", "--expand-mirror"));
+        Assert.Contains("300 examples expanded (mirrored half the time)", text.Stdout);
 
         using var json = JsonDocument.Parse(Succeeds(Train("--expand", "--expand-rotation", "0", "--json")).Stdout);
         var expand = json.RootElement.GetProperty("expand");
         Assert.Equal(1, expand.GetProperty("max_shift").GetInt32());
         Assert.Equal(0, expand.GetProperty("max_rotation_degrees").GetDouble());
         Assert.Equal("nearest", expand.GetProperty("interpolation").GetString());
+        Assert.False(expand.GetProperty("mirror").GetBoolean());
 
         using var plain = JsonDocument.Parse(Succeeds(Train("--json")).Stdout);
         Assert.Equal(JsonValueKind.Null, plain.RootElement.GetProperty("expand").ValueKind);

@@ -129,6 +129,19 @@ public class ImageWarpTests
     }
 
     [Fact]
+    public void A_mirror_reverses_every_row()
+    {
+        const int rows = 4, columns = 7;
+        var image = RandomImage(rows, columns, 5);
+        var output = new float[image.Length];
+        ImageWarp.Mirror(image, output, rows, columns);
+        for (int r = 0; r < rows; r++)
+            for (int c = 0; c < columns; c++)
+                Assert.Equal(image[r * columns + columns - 1 - c], output[r * columns + c]);
+        Assert.Throws<ArgumentException>(() => ImageWarp.Mirror(image, image, rows, columns));
+    }
+
+    [Fact]
     public void Wrong_lengths_are_refused()
     {
         var image = new float[12];

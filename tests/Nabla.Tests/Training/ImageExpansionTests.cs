@@ -40,8 +40,29 @@ public class ImageExpansionTests
         Assert.InRange(moves.Average(m => m.Degrees), -0.3, 0.3);
         // Another key (another epoch) moves the same example otherwise.
         Assert.True(Enumerable.Range(0, 100).Count(i => expansion.Draw(78, i) != moves[i]) > 90);
+        Assert.DoesNotContain(moves, m => m.Mirrored);
         // The chapter's one-pixel shifts alone: no rotation is drawn.
         Assert.All(Enumerable.Range(0, 100), i => Assert.Equal(0, new ImageExpansion(Mnist).Draw(5, i).Degrees));
+        // With the mirror, half are mirrored, whatever the rest.
+        var mirror = new ImageExpansion(Mnist, maxShift: 2, maxRotationDegrees: 12, mirror: true);
+        Assert.InRange(Enumerable.Range(0, n).Count(i => mirror.Draw(77, i).Mirrored) / (double)n, 0.48, 0.52);
+    }
+
+    [Fact]
+    public void A_mirrored_move_mirrors_then_turns_then_shifts()
+    {
+        var expansion = new ImageExpansion(Mnist, maxShift: 2, maxRotationDegrees: 12, mirror: true);
+        var image = Pixels.Value.Input(3).ToArray();
+        var mirrored = new float[784];
+        ImageWarp.Mirror(image, mirrored, 28, 28);
+        var expected = new float[784];
+        ImageWarp.RotateAndShift(mirrored, expected, 28, 28, 7, 1, -2, ImageInterpolation.Nearest, new float[ImageWarp.PaddedLength(28, 28)]);
+        var moved = new float[784];
+        expansion.Apply(image, moved, new ImageMove(1, -2, 7, Mirrored: true));
+        Assert.Equal(expected, moved);
+        ImageWarp.Shift(mirrored, expected, 28, 28, -1, 0);
+        expansion.Apply(image, moved, new ImageMove(-1, 0, 0, Mirrored: true));
+        Assert.Equal(expected, moved);
     }
 
     [Theory]
