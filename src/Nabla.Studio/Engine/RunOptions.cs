@@ -26,7 +26,7 @@ public sealed record RunOptions
     /// <summary>`nabla train --expand`: chapter 3's expanded training images (MNIST-format data only), with its sizes.</summary>
     public bool Expand { get; init; }
     public int ExpandShift { get; init; } = 1;
-    public double ExpandRotation { get; init; } = 10;
+    public double ExpandRotation { get; init; }
     public string ExpandInterpolation { get; init; } = "nearest";
     public bool ExpandMirror { get; init; }
     public string Optimizer { get; init; } = "sgd";
