@@ -70,9 +70,9 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>
-    /// Chapter 3's expanded training data: each epoch sees every training image moved by a small shift and rotation, drawn
-    /// anew each epoch (<see cref="ImageExpansion"/>); null (the default) trains on the images as stored. The images must have
-    /// as many pixels as the input layer has neurons.
+    /// Chapter 3's expanded training data: each epoch sees every training image moved a little (shifted; rotated or mirrored
+    /// if asked), drawn anew each epoch (<see cref="ImageExpansion"/>); null (the default) trains on the images as stored. The
+    /// images must have as many pixels as the input layer has neurons.
     /// </summary>
     public ImageExpansion? Expansion
     {
@@ -201,10 +201,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     public void TrainEpoch(Dataset training, Action<int>? onProgress = null, CancellationToken cancellation = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        if (_expansion is not null && training.ImageShape != _expansion.Shape)
-            throw new NablaException(training.ImageShape is { } shape
-                ? $"image expansion: the expansion is for images of {_expansion.Shape}, the training data holds images of {shape}"
-                : $"image expansion: the training data has no image shape (a table's rows, or inputs made without one: set Dataset.ImageShape), so its pixels cannot be moved");
+        CheckExpansionFits(training);
         int n = training.Count;
         if (_order.Length != n || _position >= n)
         {
@@ -265,8 +262,18 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckExpansionFits(data);
         _loader.Load(_batch, data, indices, draw: ExpansionKey);
         Compute(data.Count);
+    }
+
+    /// <summary>The <see cref="Expansion"/>, if any, moves images of the data's shape; data without an image shape (a table) cannot take it.</summary>
+    private void CheckExpansionFits(Dataset data)
+    {
+        if (_expansion is null || data.ImageShape == _expansion.Shape) return;
+        throw new NablaException(data.ImageShape is { } shape
+            ? $"image expansion: the expansion is for images of {_expansion.Shape}, the training data holds images of {shape}"
+            : "image expansion: the training data has no image shape (a table's rows, or inputs made without one: set Dataset.ImageShape), so its pixels cannot be moved");
     }
 
     /// <summary>

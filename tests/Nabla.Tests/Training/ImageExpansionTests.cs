@@ -150,6 +150,7 @@ public class ImageExpansionTests
         e = Assert.Throws<NablaException>(() => sgd.TrainEpoch(table.WithShape(4, 3)));
         Assert.Contains("for images of 3×4, the training data holds images of 4×3", e.Message);
         Assert.Equal(0, sgd.Position);
+        Assert.Contains("no image shape", Assert.Throws<NablaException>(() => sgd.Step(table, [0, 1, 2])).Message);
         sgd.TrainEpoch(table.WithShape(3, 4)); // the right shape trains
 
         e = Assert.Throws<NablaException>(() => sgd.Expansion = new ImageExpansion(Mnist));
