@@ -19,6 +19,9 @@ internal static class BenchCommand
         string Precision, bool PeakOnly, bool Breakdown, bool Json, bool LoadAhead)
     {
         public IdxLimits? IdxLimits { get; init; }
+        /// <summary>--expand: time training on expanded images (train's default sizes), to see what the expansion adds.</summary>
+        public bool Expand { get; init; }
+        public double ExpandRotation { get; init; }
     }
 
 
@@ -43,12 +46,14 @@ internal static class BenchCommand
         var maxIdxSize = CommonOptions.MaxIdxSize();
         var precision = new Option<string>("--precision") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
         var peak = new Option<bool>("--peak") { Description = "Only measure this machine's arithmetic peak (fused multiply-adds in registers, one core and all cores, best of 10 runs) and print it" };
+        var expand = new Option<bool>("--expand") { Description = $"Expand the training images as `train --expand` does (shifts up to {TrainCommand.DefaultExpandShift} pixel), to time what that adds (the load phase of --breakdown)" };
+        var expandRotation = new Option<double>("--expand-rotation") { Description = "With --expand: rotations up to this many degrees too (nearest pixel)" };
         var breakdown = new Option<bool>("--breakdown") { Description = "Also time each phase of a step (load, feedforward, backpropagate, gradient, update) in one more epoch, each against the peak" };
 
         var command = new Command("bench", "Time training epochs of any recipe and compare them with this machine's measured arithmetic peak")
         {
             layers, activation, cost, init, optimizer, momentum, lambda, regularization, dropout, batch, epochs, threads, loadAhead, eta, seed, data,
-            maxIdxSize, precision, peak, breakdown, TableBench.Read,
+            maxIdxSize, precision, peak, breakdown, expand, expandRotation, TableBench.Read,
         };
         command.SetAction(parse =>
         {
@@ -59,7 +64,7 @@ internal static class BenchCommand
                 CommonOptions.ParseRegularization(parse.GetValue(regularization)!, parse.GetValue(lambda)), parse.GetValue(dropout),
                 parse.GetValue(batch), parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data),
                 parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json), parse.GetValue(loadAhead))
-                { IdxLimits = parse.GetValue(maxIdxSize) };
+                { IdxLimits = parse.GetValue(maxIdxSize), Expand = parse.GetValue(expand), ExpandRotation = parse.GetValue(expandRotation) };
             bool float32 = CommonOptions.ParsePrecision(s.Precision) == "float32";
             return s.PeakOnly ? (float32 ? RunPeak<float>(s) : RunPeak<double>(s)) : (float32 ? Run<float>(s) : Run<double>(s));
         });
@@ -164,6 +169,9 @@ internal static class BenchCommand
                 Regularization = s.Regularization,
                 DropoutProbability = s.Dropout,
             };
+            if (s.Expand)
+                sgd.Expansion = new ImageExpansion(training.ImageShape ?? throw new CliException("--expand: the training data has no image shape (synthetic data, or a table); pass --data with MNIST-format images",
+                    ExitCodes.InvalidArguments), TrainCommand.DefaultExpandShift, s.ExpandRotation);
         }
         catch (NablaException e) when (e is not InvalidFileException)
         {
@@ -172,7 +180,8 @@ internal static class BenchCommand
         using var _ = sgd;
         sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
         string recipe = $"[{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name))}, {s.Cost.Name} cost, {Words.Init(s.Init)} init, " +
-                        $"{sgd.Optimizer.Name} η = {s.Eta}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, {Words.Precision<T>()}, m = {s.Batch}";
+                        $"{sgd.Optimizer.Name} η = {s.Eta}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, {Words.Precision<T>()}, m = {s.Batch}" +
+                        (sgd.Expansion is { } x ? $", expanded ({x})" : "");
         var peak = MeasurePeak<T>(runs: 5, runSeconds: 0.05);
         if (!s.Json)
         {

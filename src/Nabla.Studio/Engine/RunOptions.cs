@@ -23,6 +23,12 @@ public sealed record RunOptions
     public double Lambda { get; init; }
     public string Regularization { get; init; } = "l2";
     public double Dropout { get; init; }
+    /// <summary>`nabla train --expand`: chapter 3's expanded training images (MNIST-format data only), with its sizes.</summary>
+    public bool Expand { get; init; }
+    public int ExpandShift { get; init; } = 1;
+    public double ExpandRotation { get; init; }
+    public string ExpandInterpolation { get; init; } = "nearest";
+    public bool ExpandMirror { get; init; }
     public string Optimizer { get; init; } = "sgd";
     public double Momentum { get; init; } = 0.9;
     public string Schedule { get; init; } = "constant";
@@ -72,6 +78,11 @@ public sealed record RunOptions
                 "lambda" => o with { Lambda = Number(v, p.Name) },
                 "regularization" => o with { Regularization = Text(v, p.Name) },
                 "dropout" => o with { Dropout = Number(v, p.Name) },
+                "expand" => o with { Expand = Boolean(v, p.Name) },
+                "expand_shift" => o with { ExpandShift = Integer(v, p.Name) },
+                "expand_rotation" => o with { ExpandRotation = Number(v, p.Name) },
+                "expand_interpolation" => o with { ExpandInterpolation = Text(v, p.Name) },
+                "expand_mirror" => o with { ExpandMirror = Boolean(v, p.Name) },
                 "optimizer" => o with { Optimizer = Text(v, p.Name) },
                 "momentum" => o with { Momentum = Number(v, p.Name) },
                 "schedule" => o with { Schedule = Text(v, p.Name) },
@@ -99,7 +110,8 @@ public sealed record RunOptions
 
     public static readonly string[] KnownOptions =
     [
-        "layers", "activation", "cost", "init", "eta", "batch", "epochs", "seed", "lambda", "regularization", "dropout", "optimizer",
+        "layers", "activation", "cost", "init", "eta", "batch", "epochs", "seed", "lambda", "regularization", "dropout", "expand", "expand-shift",
+        "expand-rotation", "expand-interpolation", "expand-mirror", "optimizer",
         "momentum", "schedule", "step-gamma", "step-every", "halving-patience", "halvings", "early-stopping", "monitor", "validation",
         "train-size", "precision", "threads", "data", "noise", "ratio", "points", "features", "paused",
     ];
@@ -137,6 +149,12 @@ public sealed record RunOptions
         if (EarlyStopping is int patience) a["--early-stopping"] = patience.ToString(inv);
         if (TrainSize is int n) a["--train-size"] = n.ToString(inv);
         if (Validation) a["--validation"] = "";
+        if (Expand)
+        {
+            (a["--expand"], a["--expand-shift"], a["--expand-rotation"], a["--expand-interpolation"]) =
+                ("", ExpandShift.ToString(inv), ExpandRotation.ToString("R", inv), ExpandInterpolation);
+            if (ExpandMirror) a["--expand-mirror"] = "";
+        }
         return a;
     }
 

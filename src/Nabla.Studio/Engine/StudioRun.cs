@@ -232,6 +232,15 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
         // thousands of tiny epochs would cost more than the epoch.
         if (toy is not null) sgd.LoadAhead = false;
         Check("dropout", () => sgd.DropoutProbability = o.Dropout);
+        if (o.Expand)
+            sgd.Expansion = Check("expand", () => new ImageExpansion(
+                training.ImageShape ?? throw new NablaException("the Playground's points are not images; expansion moves the pixels of MNIST-format images"),
+                o.ExpandShift, o.ExpandRotation, o.ExpandInterpolation.ToLowerInvariant() switch
+                {
+                    "nearest" => ImageInterpolation.Nearest,
+                    "bilinear" => ImageInterpolation.Bilinear,
+                    _ => throw new NablaException($"'{o.ExpandInterpolation}' is not nearest or bilinear"),
+                }, o.ExpandMirror));
         sgd.Optimizer = Check("optimizer", () => o.Optimizer.ToLowerInvariant() switch
         {
             "sgd" => Optimizer<T>.Sgd(),

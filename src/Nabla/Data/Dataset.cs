@@ -3,6 +3,15 @@ using Nabla.Kernels;
 
 namespace Nabla.Data;
 
+/// <summary>The shape of an image: <see cref="Rows"/> × <see cref="Columns"/> pixels, stored row after row.</summary>
+public readonly record struct ImageShape(int Rows, int Columns)
+{
+    /// <summary>Rows × columns: the length of the input vector the image is.</summary>
+    public int Pixels => Rows * Columns;
+
+    public override string ToString() => $"{Rows}×{Columns}";
+}
+
 /// <summary>
 /// Examples to learn from: <see cref="Count"/> input vectors of <see cref="InputSize"/> floats, stored as contiguous rows of
 /// <see cref="Inputs"/>, each with a target y. For classification the target is a class (<see cref="Labels"/>, below
@@ -38,6 +47,18 @@ public sealed class Dataset
     public int OutputSize => IsClassification ? ClassCount : _targetSize;
 
     private readonly int _targetSize;
+
+    /// <summary>
+    /// When each input is an image, its shape (IDX files give it); null for data without one, such as a table's rows. What moves
+    /// pixels (<see cref="ImageExpansion"/>) needs it.
+    /// </summary>
+    /// <exception cref="NablaException">Set to a shape whose pixels are not <see cref="InputSize"/>.</exception>
+    public ImageShape? ImageShape
+    {
+        get;
+        init => field = value is not { } shape || (shape.Rows > 0 && shape.Columns > 0 && (long)shape.Rows * shape.Columns == InputSize) ? value
+            : throw new NablaException($"Dataset: images of {shape.Rows}×{shape.Columns} pixels are not inputs of size {InputSize}.");
+    }
 
     /// <summary>Classification data: wraps (does not copy) the arrays after checking that they agree and every label is a valid class.</summary>
     /// <exception cref="NablaException">Sizes disagree or a label is out of range; the message names the example.</exception>
@@ -128,7 +149,7 @@ public sealed class Dataset
         var targets = Targets?.AsSpan(start * _targetSize, count * _targetSize).ToArray();
         var pixels = _pixels?.AsSpan(start * InputSize, count * InputSize).ToArray();
         var inputs = pixels is null ? Inputs.AsSpan(start * InputSize, count * InputSize).ToArray() : null;
-        return new Dataset(inputs, pixels, labels, targets, InputSize, IsClassification ? ClassCount : _targetSize);
+        return new Dataset(inputs, pixels, labels, targets, InputSize, IsClassification ? ClassCount : _targetSize) { ImageShape = ImageShape };
     }
 
     /// <summary>
@@ -170,7 +191,7 @@ public sealed class Dataset
         var pixels = start == 0 && count * inputSize == images.Pixels.Length
             ? images.Pixels
             : images.Pixels.AsSpan(start * inputSize, count * inputSize).ToArray();
-        return new Dataset(pixels, labels.AsSpan(start, count).ToArray(), inputSize);
+        return new Dataset(pixels, labels.AsSpan(start, count).ToArray(), inputSize) { ImageShape = new ImageShape(images.Rows, images.Columns) };
     }
 
     private static int FirstLabelOutOfRange(ReadOnlySpan<int> labels, int classCount)

@@ -42,6 +42,8 @@ public static class Checkpoint
         /// <summary>xoshiro256** state words, as decimal strings (JSON numbers lose 64-bit precision in many readers).</summary>
         public string[] Random { get; set; } = [];
         public int[] Order { get; set; } = [];
+        /// <summary>The epoch's key of the image expansion (<see cref="Sgd{T}.ExpansionKey"/>), as a decimal string; null when the run expands no data.</summary>
+        public string? ExpansionKey { get; set; }
         /// <summary>The caller's settings (e.g. the command line's), to start the resumed run the same way.</summary>
         public Dictionary<string, string> Settings { get; set; } = [];
         /// <summary>The caller's record of the run so far (e.g. each epoch's figures, for its report and plot), returned as saved.</summary>
@@ -101,6 +103,7 @@ public static class Checkpoint
             BestAccuracy = run.BestAccuracy,
             Random = sgd.Random.State.Select(x => x.ToString(CultureInfo.InvariantCulture)).ToArray(),
             Order = sgd.Order,
+            ExpansionKey = sgd.Expansion is null ? null : sgd.ExpansionKey.ToString(CultureInfo.InvariantCulture),
             Settings = settings is null ? [] : new(settings),
             Record = record,
         };
@@ -140,7 +143,7 @@ public static class Checkpoint
     /// <summary>
     /// Puts a checkpoint back into <paramref name="run"/>, which must be built with the same network shape,
     /// cost, optimiser and schedule kinds: weights, biases, optimiser buffers, schedule, early stopping,
-    /// best network, epoch, generator and shuffle order.
+    /// best network, epoch, generator, shuffle order and the epoch's expansion key.
     /// </summary>
     public static void Restore<T>(TrainingRun<T> run, string directory) where T : unmanaged, IFloatingPointIeee754<T>
     {
@@ -174,6 +177,10 @@ public static class Checkpoint
         (run.Epoch, run.BestEpoch, run.BestAccuracy) = (state.Epoch, state.BestEpoch, state.BestAccuracy);
         sgd.Random.State = state.Random.Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
         sgd.Order = state.Order;
+        ulong expansionKey = 0;
+        if (state.ExpansionKey is string key && !ulong.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out expansionKey))
+            throw new InvalidFileException(statePath, -1, $"expansion_key '{key}' is not a 64-bit unsigned integer");
+        sgd.ExpansionKey = expansionKey;
         if (state.Position < 0 || state.Position > state.Order.Length)
             throw new InvalidFileException(statePath, -1, $"position {state.Position} is outside the epoch's {state.Order.Length} examples");
         sgd.Position = state.Position;

@@ -9,13 +9,16 @@ using Nabla.Kernels;
 namespace Nabla;
 
 /// <summary>
-/// A change made to an input row as it is gathered into a mini-batch (chapter 3's expanded data: a small shift or rotation
-/// of the image). Called from the gathering threads, several at once: it must not change shared state, and it takes any
-/// randomness from <c>draw</c>, so that the row it makes does not depend on which thread gathers it, or when.
+/// A change made to an input row as it is gathered into a mini-batch (chapter 3's expanded data: <see cref="ImageExpansion"/>).
+/// Called from the gathering threads, several at once: it must not change shared state, and it takes any randomness from
+/// (<c>draw</c>, <c>example</c>) alone, so that the row it makes does not depend on which thread gathers it, or when.
 /// </summary>
 internal interface IInputTransform
 {
-    /// <summary><paramref name="output"/> = the row the network sees for example <paramref name="example"/>, whose stored row is <paramref name="input"/> (same length).</summary>
+    /// <summary>
+    /// <paramref name="output"/> = the row the network sees for example <paramref name="example"/>, whose stored row is
+    /// <paramref name="input"/> (same length), under <paramref name="draw"/> (the same for every row of an epoch).
+    /// </summary>
     void Transform(ReadOnlySpan<float> input, Span<float> output, int example, ulong draw);
 }
 
@@ -56,7 +59,7 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
     public IInputTransform? Transform { get; set; }
 
     /// <summary>Gathers the examples <paramref name="indices"/> of <paramref name="data"/> into <paramref name="batch"/> now, then starts fetching the rows of <paramref name="next"/> into the cache.</summary>
-    /// <remarks><paramref name="draw"/> is given to the <see cref="Transform"/> (plus the row's place in the batch).</remarks>
+    /// <remarks><paramref name="draw"/> is given to the <see cref="Transform"/> with each row.</remarks>
     public void Load(MiniBatch<T> batch, Dataset data, ReadOnlySpan<int> indices, ReadOnlySpan<int> next = default, ulong draw = 0)
     {
         CheckBatch(batch, data, indices.Length);
@@ -175,13 +178,17 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
         for (int i = 0; i < indices.Length; i++)
         {
             var one = indices.Slice(i, 1);
-            // The stored row as floats, then transformed, then converted to T.
+            // The stored row as floats, then transformed: into the batch for float, else into scratch and converted to T.
             if (data.Pixels is { } pixels) Kernels.Gather.RowsFromPixels<float>(pixels, width, one, rows.Stored, default);
             else Kernels.Gather.Rows<float>(data.Inputs, width, one, rows.Stored);
-            transform.Transform(rows.Stored, rows.Converted, one[0], draw + (ulong)(firstRow + i));
             var to = destination.Slice(i * width, width);
-            if (typeof(T) == typeof(float)) rows.Converted.CopyTo(MemoryMarshal.Cast<T, float>(to));
-            else TensorPrimitives.ConvertTruncating<float, T>(rows.Converted, to);
+            if (typeof(T) == typeof(float))
+                transform.Transform(rows.Stored, MemoryMarshal.Cast<T, float>(to), one[0], draw);
+            else
+            {
+                transform.Transform(rows.Stored, rows.Converted, one[0], draw);
+                TensorPrimitives.ConvertTruncating<float, T>(rows.Converted, to);
+            }
         }
     }
 

@@ -30,7 +30,7 @@ public readonly record struct Evaluation(int Correct, int Total, double Cost)
 /// cuts it into mini-batches of m examples, and for each runs backprop over the whole batch as
 /// matrices and applies w → w − (η/m) Σ_x δ^(x,l) (a^(x,l−1))ᵀ, b → b − (η/m) Σ_x δ^(x,l).
 /// Chapter 3's refinements are options: L2/L1 <see cref="Regularization"/>, <see cref="DropoutProbability"/>
-/// on the hidden layers, and another <see cref="Optimizer"/> (momentum, Adam). The same seed gives the same
+/// on the hidden layers, another <see cref="Optimizer"/> (momentum, Adam), and expanded training data (<see cref="Expansion"/>). The same seed gives the same
 /// run; the generator's state and the shuffle order can be saved and restored (<see cref="Random"/>, <see cref="Order"/>).
 /// A trainer with more than one thread, or loading ahead, owns threads: dispose it when done.
 /// </summary>
@@ -45,6 +45,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     private int[] _order = [];
     private int _position;
     private Dropout? _dropout;
+    private ImageExpansion? _expansion;
     private bool _loadAhead;
     private bool _disposed;
 
@@ -58,7 +59,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     public Regularization Regularization { get; set; }
     /// <summary>How a step uses the gradient: plain SGD (fused, the default), momentum or Adam.</summary>
     public Optimizer<T> Optimizer { get; set; } = Optimizer<T>.Sgd();
-    /// <summary>The seeded generator for shuffling and dropout masks; its state goes into checkpoints.</summary>
+    /// <summary>The seeded generator for shuffling, dropout masks and expansion keys; its state goes into checkpoints.</summary>
     public Xoshiro256 Random { get; }
 
     /// <summary>p, the probability of dropping a hidden neuron during training (inverted dropout); 0 turns dropout off.</summary>
@@ -67,6 +68,29 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         get => _dropout?.Probability ?? 0;
         set => _dropout = value == 0 ? null : new Dropout(value);
     }
+
+    /// <summary>
+    /// Chapter 3's expanded training data: each epoch sees every training image moved a little (shifted; rotated or mirrored
+    /// if asked), drawn anew each epoch (<see cref="ImageExpansion"/>); null (the default) trains on the images as stored. The
+    /// images must have as many pixels as the input layer has neurons.
+    /// </summary>
+    public ImageExpansion? Expansion
+    {
+        get => _expansion;
+        set
+        {
+            if (value is not null && value.Shape.Pixels != Network.Sizes[0])
+                throw new NablaException($"image expansion: images of {value.Shape} are {value.Shape.Pixels} inputs, but the network's input layer has {Network.Sizes[0]} neurons");
+            _expansion = value;
+            _loader.Transform = value;
+        }
+    }
+
+    /// <summary>
+    /// The current epoch's key for <see cref="Expansion"/>: drawn from <see cref="Random"/> after each shuffle (only while an
+    /// expansion is set), the moves of all its examples follow from it. Saved in checkpoints, for an epoch resumed part-way.
+    /// </summary>
+    public ulong ExpansionKey { get; set; }
 
     /// <summary>
     /// Whether <see cref="TrainEpoch"/> gathers each next mini-batch on a helper thread while the current one computes; the
@@ -177,6 +201,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     public void TrainEpoch(Dataset training, Action<int>? onProgress = null, CancellationToken cancellation = default)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
+        CheckExpansionFits(training);
         int n = training.Count;
         if (_order.Length != n || _position >= n)
         {
@@ -187,6 +212,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         {
             cancellation.ThrowIfCancellationRequested();
             Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
+            if (_expansion is not null) ExpansionKey = Random.NextUInt64();
         }
         int reportEvery = ProgressEvery is int every
             ? (int)Math.Clamp(((long)every + MiniBatchSize - 1) / MiniBatchSize * MiniBatchSize, MiniBatchSize, Math.Max(n, MiniBatchSize))
@@ -196,7 +222,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         _teamOrSolo?.Restart();
         try
         {
-            if (ahead) _loader.StartLoading(training, _order, _position, Math.Min(MiniBatchSize, n - _position));
+            if (ahead) _loader.StartLoading(training, _order, _position, Math.Min(MiniBatchSize, n - _position), ExpansionKey);
             for (int start = _position; start < n; start += MiniBatchSize)
             {
                 // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
@@ -206,11 +232,11 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
                 if (ahead)
                 {
                     _loader.FinishLoading(_batch);
-                    if (next < n) _loader.StartLoading(training, _order, next, Math.Min(MiniBatchSize, n - next));
+                    if (next < n) _loader.StartLoading(training, _order, next, Math.Min(MiniBatchSize, n - next), ExpansionKey);
                 }
                 else
                 {
-                    _loader.Load(_batch, training, _order.AsSpan(start, m), next: _order.AsSpan(next, Math.Min(MiniBatchSize, n - next)));
+                    _loader.Load(_batch, training, _order.AsSpan(start, m), next: _order.AsSpan(next, Math.Min(MiniBatchSize, n - next)), ExpansionKey);
                 }
                 Timing?.Mark(StepPhase.Load);
                 Compute(training.Count);
@@ -230,13 +256,24 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
 
     /// <summary>
     /// One update from the examples <paramref name="indices"/> of <paramref name="data"/>: backprop over the
-    /// batch (through dropout masks if on), then the optimiser's step (regularised with n = data.Count).
+    /// batch (through dropout masks if on, its images moved under <see cref="ExpansionKey"/> if <see cref="Expansion"/> is set),
+    /// then the optimiser's step (regularised with n = data.Count).
     /// </summary>
     public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
         ObjectDisposedException.ThrowIf(_disposed, this);
-        _loader.Load(_batch, data, indices);
+        CheckExpansionFits(data);
+        _loader.Load(_batch, data, indices, draw: ExpansionKey);
         Compute(data.Count);
+    }
+
+    /// <summary>The <see cref="Expansion"/>, if any, moves images of the data's shape; data without an image shape (a table) cannot take it.</summary>
+    private void CheckExpansionFits(Dataset data)
+    {
+        if (_expansion is null || data.ImageShape == _expansion.Shape) return;
+        throw new NablaException(data.ImageShape is { } shape
+            ? $"image expansion: the expansion is for images of {_expansion.Shape}, the training data holds images of {shape}"
+            : "image expansion: the training data has no image shape (a table's rows, or inputs made without one: set Dataset.ImageShape), so its pixels cannot be moved");
     }
 
     /// <summary>

@@ -109,6 +109,20 @@ public class StudioApiTests(StudioFixture studio) : IClassFixture<StudioFixture>
     }
 
     [Fact]
+    public async Task A_run_with_expanded_images_trains_and_carries_its_expansion_to_train_resume()
+    {
+        await studio.StopRun();
+        const string options = """{"layers":[784,30,10],"epochs":1,"train_size":300,"expand":true,"expand_shift":2,"expand_rotation":5,"expand_mirror":true}""";
+        Assert.Equal(HttpStatusCode.Accepted, (await studio.Post("/api/runs", options)).Status);
+        await studio.WaitForRun(r => r.GetProperty("state").GetString() == "finished");
+
+        var arguments = Nabla.Studio.Engine.RunOptions.Parse(JsonDocument.Parse(options).RootElement).ToTrainArguments();
+        Assert.Equal(("", "2", "5", "nearest", ""), (arguments["--expand"], arguments["--expand-shift"], arguments["--expand-rotation"],
+            arguments["--expand-interpolation"], arguments["--expand-mirror"]));
+        Assert.DoesNotContain("--expand", Nabla.Studio.Engine.RunOptions.Parse(JsonDocument.Parse("{}").RootElement).ToTrainArguments().Keys);
+    }
+
+    [Fact]
     public async Task Steps_move_one_mini_batch_at_a_time_and_epochs_have_the_fields_of_train_json()
     {
         await studio.StopRun();
@@ -291,6 +305,8 @@ public class StudioApiTests(StudioFixture studio) : IClassFixture<StudioFixture>
         { "library check: η", "/api/runs", "{\"eta\": -1}", HttpStatusCode.BadRequest, "eta: the learning rate" },
         { "library check: m", "/api/runs", "{\"batch\": 0}", HttpStatusCode.BadRequest, "batch: the mini-batch size" },
         { "library check: dropout", "/api/runs", "{\"dropout\": 1.5}", HttpStatusCode.BadRequest, "dropout:" },
+        { "library check: expand", "/api/runs", "{\"expand\": true, \"expand_shift\": 40}", HttpStatusCode.BadRequest, "expand: image expansion: the largest shift must be 0 to 27" },
+        { "expand on Playground points", "/api/runs", "{\"data\": \"spiral\", \"layers\":[2,4,2], \"expand\": true}", HttpStatusCode.BadRequest, "expand: the Playground's points are not images" },
         { "library check: activation", "/api/runs", "{\"activation\": \"swish\"}", HttpStatusCode.BadRequest, "unknown activation 'swish'" },
         { "library check: cost", "/api/runs", "{\"cost\": \"hinge\"}", HttpStatusCode.BadRequest, "unknown cost 'hinge'" },
         { "library check: cost against the output σ", "/api/runs", "{\"cost\": \"cross-entropy\", \"activation\": \"relu\"}", HttpStatusCode.BadRequest, "cost:" },

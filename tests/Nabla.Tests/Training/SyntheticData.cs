@@ -25,3 +25,10 @@ internal static class SyntheticData
         return new Dataset(inputs, labels, inputSize, classes);
     }
 }
+
+internal static class DatasetShapes
+{
+    /// <summary>The same examples, their inputs taken as images of <paramref name="rows"/> × <paramref name="columns"/>.</summary>
+    public static Dataset WithShape(this Dataset data, int rows, int columns) =>
+        new(data.Inputs, data.Labels!, data.InputSize, data.ClassCount) { ImageShape = new ImageShape(rows, columns) };
+}
