@@ -31,7 +31,9 @@ internal static class CommandRunner
         catch (Exception e) when (Classify(e) is var (code, message))
         {
             if (args.Contains("--verbose")) Console.Error.WriteLine(e);
-            return Fail(json, message, code);
+            int failed = Fail(json, message, code);
+            Commands.DistributedSession.AbortAfter(message, code); // in an MPI job: ends every process of it (returns only outside one)
+            return failed;
         }
     }
 

@@ -9,21 +9,26 @@ namespace Nabla.Distributed;
 /// only when a distributed run starts. Open MPI's predefined handles (<c>MPI_COMM_WORLD</c>, <c>MPI_FLOAT</c>,
 /// <c>MPI_SUM</c>, …) are the addresses of exported symbols (<c>ompi_mpi_comm_world</c>, …), so they are looked up
 /// with <see cref="NativeLibrary.GetExport"/>; MPICH and its relatives use another binary interface and are not supported.
-/// One communicator per process (the world), used from one thread at a time.
+/// One communicator per process (the world), used from one thread at a time. <c>NABLA_MPI_LIBRARY</c> names another
+/// file to load (an Open MPI installed elsewhere, as cluster modules do).
 /// </summary>
-public sealed unsafe class Mpi : IDisposable
+public sealed unsafe class Mpi : ICommunicator, IDisposable
 {
     /// <summary>The shared library this binds to.</summary>
     public const string LibraryName = "libmpi.so.40";
+
+    /// <summary>The environment variable that names the library to load instead of <see cref="LibraryName"/>.</summary>
+    public const string LibraryVariable = "NABLA_MPI_LIBRARY";
 
     private const int Success = 0;
     private const int ThreadSerialized = 2; // MPI_THREAD_SERIALIZED in Open MPI's mpi.h
     private static readonly void* InPlace = (void*)1; // MPI_IN_PLACE in Open MPI's mpi.h
 
     private static Mpi? _instance;
+    private static readonly object Gate = new();
 
     private readonly nint _library;
-    private readonly nint _world, _float, _double, _long, _sum, _max;
+    private readonly nint _world, _float, _double, _long, _byte, _sum, _max;
     private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allreduce;
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _broadcast;
     private readonly delegate* unmanaged<nint, int> _barrier;
@@ -49,11 +54,18 @@ public sealed unsafe class Mpi : IDisposable
     /// </summary>
     public static Mpi Initialize()
     {
-        if (_instance is { _finalized: false } existing) return existing;
-        if (!NativeLibrary.TryLoad(LibraryName, typeof(Mpi).Assembly, DllImportSearchPath.SafeDirectories, out nint library) &&
-            !NativeLibrary.TryLoad(LibraryName, out library))
-            throw new NablaException($"distributed training needs Open MPI, and {LibraryName} could not be loaded: install Debian's openmpi-bin (apt-get install openmpi-bin) and start the job with mpirun");
-        return _instance = new Mpi(library);
+        lock (Gate)
+        {
+            if (_instance is { } existing)
+                return existing._finalized ? throw new NablaException("MPI was finalised in this process, and MPI cannot be initialised twice") : existing;
+            string name = Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 } chosen ? chosen : LibraryName;
+            if (!NativeLibrary.TryLoad(name, typeof(Mpi).Assembly, DllImportSearchPath.SafeDirectories, out nint library) &&
+                !NativeLibrary.TryLoad(name, out library))
+                throw new NablaException(name == LibraryName
+                    ? $"distributed training needs Open MPI, and {LibraryName} could not be loaded: install it (Debian: apt-get install openmpi-bin) and start the job with mpirun"
+                    : $"distributed training needs Open MPI, and {name} ({LibraryVariable}) could not be loaded: point {LibraryVariable} at Open MPI's libmpi.so.40, or unset it");
+            return _instance = new Mpi(library);
+        }
     }
 
     private Mpi(nint library)
@@ -66,6 +78,7 @@ public sealed unsafe class Mpi : IDisposable
         _float = Export("ompi_mpi_float");
         _double = Export("ompi_mpi_double");
         _long = Export("ompi_mpi_long_long_int");
+        _byte = Export("ompi_mpi_byte");
         _sum = Export("ompi_mpi_op_sum");
         _max = Export("ompi_mpi_op_max");
         _allreduce = (delegate* unmanaged<void*, void*, int, nint, nint, nint, int>)Export("MPI_Allreduce");
@@ -82,7 +95,12 @@ public sealed unsafe class Mpi : IDisposable
         int flag, provided, r, s;
         Check(initialized(&flag), "MPI_Initialized");
         // SERIALIZED: the training thread makes every call, but it need not be the thread that loaded the library.
-        if (flag == 0) Check(init(null, 0, ThreadSerialized, &provided), "MPI_Init_thread");
+        if (flag == 0)
+        {
+            Check(init(null, 0, ThreadSerialized, &provided), "MPI_Init_thread");
+            if (provided < ThreadSerialized)
+                throw new NablaException($"{LibraryName} gives thread level {provided}; Nabla needs MPI_THREAD_SERIALIZED (calls from any one thread at a time)");
+        }
         Check(rank(_world, &r), "MPI_Comm_rank");
         Check(size(_world, &s), "MPI_Comm_size");
         (Rank, Size) = (r, s);
@@ -107,7 +125,7 @@ public sealed unsafe class Mpi : IDisposable
     {
         CheckOpen();
         fixed (byte* p = buffer)
-            Check(_broadcast(p, buffer.Length, ByteType(), root, _world), "MPI_Bcast");
+            Check(_broadcast(p, buffer.Length, _byte, root, _world), "MPI_Bcast");
     }
 
     /// <summary>Waits until every rank has called it.</summary>
@@ -138,7 +156,6 @@ public sealed unsafe class Mpi : IDisposable
         typeof(T) == typeof(long) ? _long :
         throw new NotSupportedException($"no MPI data type for {typeof(T).Name}");
 
-    private nint ByteType() => NativeLibrary.GetExport(_library, "ompi_mpi_byte");
 
     private void CheckOpen()
     {

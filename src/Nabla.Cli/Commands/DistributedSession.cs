@@ -1,0 +1,98 @@
+using System.CommandLine;
+using System.CommandLine.Parsing;
+using Nabla.Distributed;
+
+namespace Nabla.Cli.Commands;
+
+/// <summary>
+/// `--distributed` of `train` and `bench`, and the MPI job a command runs in. Under Open MPI's mpirun the job is found from
+/// its environment; `--distributed mpi` asks for it anywhere (one process, when not started by mpirun), `--distributed none`
+/// refuses it. Process 0 prints and writes files; the others print only their errors, tagged with their rank. An error on
+/// any process ends the whole job (MPI_Abort) with its exit code, so that no process waits for one that has failed. A
+/// single-machine run never loads MPI.
+/// </summary>
+internal sealed class DistributedSession : IDisposable
+{
+    private readonly TextWriter _error;
+
+    /// <summary>The job this process belongs to, while a command runs in one.</summary>
+    public static DistributedSession? Current { get; private set; }
+
+    public Mpi Mpi { get; }
+    public int Rank => Mpi.Rank;
+    public int Size => Mpi.Size;
+    /// <summary>Process 0: the one that prints, evaluates and writes.</summary>
+    public bool IsRoot => Mpi.Rank == 0;
+
+    private DistributedSession(Mpi mpi)
+    {
+        Mpi = mpi;
+        _error = Console.Error;
+        if (!IsRoot)
+        {
+            Console.SetOut(TextWriter.Null);
+            Console.SetError(TextWriter.Null);
+        }
+    }
+
+    public static Option<string?> Option() => new("--distributed")
+    {
+        Description = "Data-parallel training over MPI: `mpi` (the default under Open MPI's mpirun, which it is found from), or `none`. " +
+                      "Each of N processes trains on its m examples of every mini-batch of N·m and the gradients are summed (see docs/distributed.md)",
+        Arity = ArgumentArity.ZeroOrOne,
+        HelpName = "mpi|none",
+    };
+
+    /// <summary>Whether the command line asks for MPI: `--distributed` or `--distributed mpi`; `none`; else whether mpirun started this process.</summary>
+    public static bool Wanted(ParseResult parse, Option<string?> option)
+    {
+        if (parse.GetResult(option) is not { Implicit: false }) return Mpi.LaunchedByMpirun;
+        return parse.GetValue(option)?.ToLowerInvariant() switch
+        {
+            null or "mpi" => true,
+            "none" => false,
+            var other => throw CommonOptions.NotOneOf("--distributed", other, ["mpi", "none"]),
+        };
+    }
+
+    /// <summary>Joins the MPI job (null when <paramref name="wanted"/> is false); MPI that cannot be loaded is one line and exit 2.</summary>
+    public static DistributedSession? Start(bool wanted)
+    {
+        if (!wanted) return null;
+        if (Current is not null) return Current;
+        try
+        {
+            return Current = new DistributedSession(Mpi.Initialize());
+        }
+        catch (NablaException e)
+        {
+            throw new CliException($"--distributed: {e.Message}", ExitCodes.InvalidArguments);
+        }
+    }
+
+    /// <summary>
+    /// A command failed on this process: process 0 has printed its line as every run does; another process prints its own,
+    /// tagged with its rank (its failure may be its own, such as data its node cannot read). Then the job ends: MPI_Abort
+    /// makes mpirun stop every process and exit with <paramref name="exitCode"/>.
+    /// </summary>
+    public static void AbortAfter(string message, int exitCode)
+    {
+        if (Current is not { } session) return;
+        if (!session.IsRoot)
+        {
+            session._error.WriteLine($"nabla: rank {session.Rank}: error: {message}");
+            session._error.Flush();
+        }
+        Console.Out.Flush();
+        Console.Error.Flush();
+        session.Mpi.Abort(exitCode);
+    }
+
+    /// <summary>MPI_Finalize, once every process is done.</summary>
+    public void Dispose()
+    {
+        if (Current != this) return;
+        Current = null;
+        Mpi.Dispose();
+    }
+}
