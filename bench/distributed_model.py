@@ -3,13 +3,22 @@
 
 For a network with P parameters (float32: 4P bytes of gradient) and M multiply-adds per example for one training step
 (forward, BP2 and ∂C/∂w), N nodes each computing m examples of a global mini-batch of B = N·m:
-    compute(N)    = 2·M·B / (N·F)                      F: one node's FLOP/s in training
-    all-reduce(N) = 2(N−1)/N · 4P / bandwidth + 2(N−1)·α   (ring: reduce-scatter then all-gather, 2(N−1) messages)
+    compute(N)    = 2·M·B / (N·F)                          F: one node's FLOP/s in training (nabla bench)
+    all-reduce(N) = 2(N−1)/N · 4P / bandwidth + 2(N−1)·α   ring: reduce-scatter then all-gather, 2(N−1) messages of 4P/N
     speed-up(N)   = compute(1) / (compute(N) + all-reduce(N))
-N nodes pay off from the B at which speed-up > 1, and are worth having (efficiency speed-up/N ≥ 0.8) from a larger B.
-Usage: bench/distributed_model.py [--flops 1e11] [--latency-us 20] [--nodes 2,4,8]
+With k = 2M/F (seconds per example on one node) and R = all-reduce(N), which does not depend on B:
+    speed-up > 1        ⟺  B > R / (k·(1 − 1/N))                 (N nodes are faster than one)
+    speed-up ≥ e·N      ⟺  B ≥ e·N·R / (k·(1 − e))               (efficiency e, e.g. 0.8)
+both rounded up to a multiple of N. The model assumes F does not fall as each node's share m = B/N shrinks; it does
+(small products run below peak: measure F with nabla bench at the per-node m you mean to use), so these batches are lower bounds.
+Usage: bench/distributed_model.py [--flops 1e11 | --flops F1,F2,F3 (one per network)] [--nodes 2,4,8] [--efficiency 0.8]
 """
 import argparse
+import math
+
+NETWORKS = [[784, 30, 10], [784, 500, 200, 10], [784, 1000, 1000, 10]]
+# (name, bytes/s, per-message latency α): 10 GbE through TCP; 100 Gbit/s InfiniBand or RoCE through RDMA.
+LINKS = [("10 Gbit/s", 10e9 / 8, 20e-6), ("100 Gbit/s", 100e9 / 8, 3e-6)]
 
 
 def macs_per_example(sizes):
@@ -22,47 +31,50 @@ def parameters(sizes):
     return sum(sizes[l] * sizes[l - 1] + sizes[l] for l in range(1, len(sizes)))
 
 
-def step_times(sizes, batch, nodes, flops, bandwidth_bytes, latency_s):
-    compute = 2 * macs_per_example(sizes) * batch / (nodes * flops)
+def all_reduce_seconds(sizes, nodes, bandwidth, latency, value_bytes=4):
     if nodes == 1:
-        return compute, 0.0
-    reduce = 2 * (nodes - 1) / nodes * 4 * parameters(sizes) / bandwidth_bytes + 2 * (nodes - 1) * latency_s
-    return compute, reduce
+        return 0.0
+    return 2 * (nodes - 1) / nodes * value_bytes * parameters(sizes) / bandwidth + 2 * (nodes - 1) * latency
 
 
-def smallest_batch(sizes, nodes, flops, bandwidth, latency, efficiency):
-    """The smallest global mini-batch B (a multiple of N) at which N nodes reach speed-up > N·efficiency (efficiency 0: > 1)."""
-    b = nodes
-    while b < 1 << 24:
-        c1, _ = step_times(sizes, b, 1, flops, bandwidth, latency)
-        cn, rn = step_times(sizes, b, nodes, flops, bandwidth, latency)
-        speedup = c1 / (cn + rn)
-        if (efficiency == 0 and speedup > 1) or (efficiency > 0 and speedup >= efficiency * nodes):
-            return b
-        b += nodes
-    return None
+def batch_from_which(sizes, nodes, flops, bandwidth, latency, efficiency=None):
+    """The smallest global mini-batch B (a multiple of N) from which N nodes are faster than one (efficiency None) or reach efficiency e."""
+    k = 2 * macs_per_example(sizes) / flops
+    r = all_reduce_seconds(sizes, nodes, bandwidth, latency)
+    if efficiency is None:
+        b = r / (k * (1 - 1 / nodes))
+        b = math.floor(b / nodes) * nodes + nodes  # strictly greater
+    else:
+        b = efficiency * nodes * r / (k * (1 - efficiency))
+        b = math.ceil(b / nodes) * nodes
+    return max(b, nodes)
 
 
 def main():
     p = argparse.ArgumentParser()
-    p.add_argument("--flops", type=float, default=1e11, help="one node's training FLOP/s (measured: nabla bench)")
-    p.add_argument("--latency-us", type=float, default=20.0, help="per-message latency α (TCP ~20 µs, RDMA ~2 µs)")
+    p.add_argument("--flops", default="1e11", help="one node's training FLOP/s (measured: nabla bench), one number or one per network")
     p.add_argument("--nodes", default="2,4,8")
+    p.add_argument("--efficiency", type=float, default=0.8)
     a = p.parse_args()
-    nets = [[784, 30, 10], [784, 500, 200, 10], [784, 1000, 1000, 10]]
-    links = [("10 Gbit/s", 10e9 / 8), ("100 Gbit/s", 100e9 / 8)]
-    print(f"F = {a.flops / 1e9:.0f} GFLOP/s per node, α = {a.latency_us:g} µs per message\n")
-    print("| network | P | gradient (float32) | MACs/example | link | N | all-reduce per step | B from which N nodes are faster | B for 80 % efficiency |")
-    print("|---|---|---|---|---|---|---|---|---|")
-    for sizes in nets:
+    flops = [float(x) for x in a.flops.split(",")]
+    if len(flops) == 1:
+        flops *= len(NETWORKS)
+    if len(flops) != len(NETWORKS):
+        p.error(f"--flops: give one number or {len(NETWORKS)}")
+    nodes = [int(x) for x in a.nodes.split(",")]
+    print("| network | P | gradient (float32) | MACs/example | F per node | one node, per example | link | N | all-reduce per step "
+          f"| B from which N nodes are faster | B for {a.efficiency:.0%} efficiency |")
+    print("|---|---|---|---|---|---|---|---|---|---|---|")
+    for sizes, f in zip(NETWORKS, flops):
         P = parameters(sizes)
-        for name, bw in links:
-            for n in (int(x) for x in a.nodes.split(",")):
-                _, r = step_times(sizes, n, n, a.flops, bw, a.latency_us * 1e-6)
-                faster = smallest_batch(sizes, n, a.flops, bw, a.latency_us * 1e-6, 0)
-                good = smallest_batch(sizes, n, a.flops, bw, a.latency_us * 1e-6, 0.8)
-                print(f"| [{','.join(map(str, sizes))}] | {P:,} | {4 * P / 1e6:.2f} MB | {macs_per_example(sizes):,} | {name} | {n} | "
-                      f"{r * 1e3:.3f} ms | {faster:,} | {good:,} |")
+        per_example = 2 * macs_per_example(sizes) / f
+        for name, bandwidth, latency in LINKS:
+            for n in nodes:
+                r = all_reduce_seconds(sizes, n, bandwidth, latency)
+                faster = batch_from_which(sizes, n, f, bandwidth, latency)
+                good = batch_from_which(sizes, n, f, bandwidth, latency, a.efficiency)
+                print(f"| [{','.join(map(str, sizes))}] | {P:,} | {4 * P / 1e6:.2f} MB | {macs_per_example(sizes):,} | {f / 1e9:.0f} GFLOP/s | "
+                      f"{per_example * 1e6:.2f} µs | {name} (α {latency * 1e6:g} µs) | {n} | {r * 1e3:.3f} ms | {faster:,} | {good:,} |")
 
 
 if __name__ == "__main__":

@@ -19,6 +19,7 @@ internal static class BenchCommand
         string Precision, bool PeakOnly, bool Breakdown, bool Json, bool LoadAhead)
     {
         public IdxLimits? IdxLimits { get; init; }
+        public bool Distributed { get; init; }
     }
 
 
@@ -43,12 +44,13 @@ internal static class BenchCommand
         var maxIdxSize = CommonOptions.MaxIdxSize();
         var precision = new Option<string>("--precision") { Description = "float32 or float64", DefaultValueFactory = _ => "float32" };
         var peak = new Option<bool>("--peak") { Description = "Only measure this machine's arithmetic peak (fused multiply-adds in registers, one core and all cores, best of 10 runs) and print it" };
+        var distributed = DistributedSession.Option();
         var breakdown = new Option<bool>("--breakdown") { Description = "Also time each phase of a step (load, feedforward, backpropagate, gradient, update) in one more epoch, each against the peak" };
 
         var command = new Command("bench", "Time training epochs of any recipe and compare them with this machine's measured arithmetic peak")
         {
             layers, activation, cost, init, optimizer, momentum, lambda, regularization, dropout, batch, epochs, threads, loadAhead, eta, seed, data,
-            maxIdxSize, precision, peak, breakdown, TableBench.Read,
+            maxIdxSize, precision, peak, breakdown, distributed, TableBench.Read,
         };
         command.SetAction(parse =>
         {
@@ -59,7 +61,7 @@ internal static class BenchCommand
                 CommonOptions.ParseRegularization(parse.GetValue(regularization)!, parse.GetValue(lambda)), parse.GetValue(dropout),
                 parse.GetValue(batch), parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data),
                 parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json), parse.GetValue(loadAhead))
-                { IdxLimits = parse.GetValue(maxIdxSize) };
+                { IdxLimits = parse.GetValue(maxIdxSize), Distributed = DistributedSession.Wanted(parse, distributed) };
             bool float32 = CommonOptions.ParsePrecision(s.Precision) == "float32";
             return s.PeakOnly ? (float32 ? RunPeak<float>(s) : RunPeak<double>(s)) : (float32 ? Run<float>(s) : Run<double>(s));
         });
@@ -151,6 +153,7 @@ internal static class BenchCommand
         if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         CommonOptions.CheckCostFitsOutput(s.Cost, s.Activations[^1]);
+        using var session = DistributedSession.Start(s.Distributed);
 
         var (training, description, synthetic) = LoadTraining(s);
         CommonOptions.CheckShapeAgainstData(s.Layers, training, "--layers");
@@ -173,6 +176,12 @@ internal static class BenchCommand
         sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
         string recipe = $"[{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name))}, {s.Cost.Name} cost, {Words.Init(s.Init)} init, " +
                         $"{sgd.Optimizer.Name} η = {s.Eta}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, {Words.Precision<T>()}, m = {s.Batch}";
+        if (session is not null)
+        {
+            // The processes share the machine's cores: no peak is measured, and each times its share of the job.
+            sgd.Communicator = session.Mpi;
+            return DistributedBench.Run(sgd, training, description, recipe, s.Epochs, s.Threads, s.Json, session);
+        }
         var peak = MeasurePeak<T>(runs: 5, runSeconds: 0.05);
         if (!s.Json)
         {
@@ -313,7 +322,7 @@ internal static class BenchCommand
         return new Phases(timing.Steps, rows);
     }
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         var sorted = values.Order().ToArray();
         int n = sorted.Length;

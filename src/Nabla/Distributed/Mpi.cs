@@ -61,9 +61,8 @@ public sealed unsafe class Mpi : ICommunicator, IDisposable
             string name = Environment.GetEnvironmentVariable(LibraryVariable) is { Length: > 0 } chosen ? chosen : LibraryName;
             if (!NativeLibrary.TryLoad(name, typeof(Mpi).Assembly, DllImportSearchPath.SafeDirectories, out nint library) &&
                 !NativeLibrary.TryLoad(name, out library))
-                throw new NablaException(name == LibraryName
-                    ? $"distributed training needs Open MPI, and {LibraryName} could not be loaded: install it (Debian: apt-get install openmpi-bin) and start the job with mpirun"
-                    : $"distributed training needs Open MPI, and {name} ({LibraryVariable}) could not be loaded: point {LibraryVariable} at Open MPI's libmpi.so.40, or unset it");
+                throw new NablaException($"distributed training needs Open MPI, and {name} could not be loaded: install Open MPI (Debian: apt-get install openmpi-bin) " +
+                                         $"and start the job with mpirun ({LibraryVariable} names the library when it is elsewhere)");
             return _instance = new Mpi(library);
         }
     }

@@ -1,0 +1,144 @@
+using System.Diagnostics;
+using System.Text.Json;
+using Nabla.Cli;
+using Nabla.Tests.Cli;
+
+namespace Nabla.Tests.Distributed;
+
+/// <summary>
+/// `mpirun -np 2 nabla train`, end to end, as CI runs it (Open MPI over shared memory): two processes with mini-batch m take
+/// the steps of one process with mini-batch 2m, every recipe, float32 and float64; a job is reproducible bit for bit; a
+/// process killed mid-run ends the job, and process 0's last checkpoint finishes the run as if it had not stopped.
+/// </summary>
+public class MpiTrainingTests
+{
+    // 2,005 examples: the last global mini-batch (5) splits 2 / 3 between the processes.
+    private static string[] Train(string output, string precision, string recipe, int batch, int epochs = 1) =>
+        ["train", "--data", TestFiles.SampleDirectory, "--train-size", "2005", "--epochs", epochs.ToString(), "--batch", batch.ToString(),
+         "--threads", "1", "--precision", precision, "--out", output, .. recipe.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
+
+    /// <summary>The largest difference of a tensor between the two networks, relative to that tensor's largest entry.</summary>
+    private static double RelativeDifference<T>(string a, string b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
+    {
+        var x = ModelFile.Load<T>(a).Network;
+        var y = ModelFile.Load<T>(b).Network;
+        double worst = 0;
+        for (int l = 1; l <= x.L; l++)
+            foreach (var (p, q) in new[] { (x.Weights[l].Data, y.Weights[l].Data), (x.Biases[l], y.Biases[l]) })
+            {
+                double largest = p.Max(v => Math.Abs(double.CreateChecked(v)));
+                double difference = p.Zip(q, (u, v) => Math.Abs(double.CreateChecked(u) - double.CreateChecked(v))).Max();
+                worst = Math.Max(worst, difference / largest);
+            }
+        return worst;
+    }
+
+    [MpiTheory]
+    [InlineData("float64", "--optimizer sgd --regularization l2 --lambda 5", 1e-12)]
+    [InlineData("float64", "--optimizer adam --eta 0.001 --activation relu,softmax --cost log-likelihood --dropout 0.3", 1e-12)]
+    [InlineData("float32", "--optimizer momentum --momentum 0.9 --eta 0.5 --regularization l1 --lambda 5 --dropout 0.2", 1e-5)]
+    [InlineData("float32", "--optimizer sgd", 1e-5)]
+    public void Two_processes_with_mini_batch_m_take_the_steps_of_one_process_with_mini_batch_2m(string precision, string recipe, double tolerance)
+    {
+        using var dir = new TempDirectory();
+        var distributed = MpiProcess.Run(2, Train(dir.File("two.safetensors"), precision, recipe, batch: 10));
+        var alone = CliProcess.Run(Train(dir.File("one.safetensors"), precision, recipe, batch: 20));
+        Assert.True(distributed.ExitCode == 0, distributed.Stdout + distributed.Stderr);
+        Assert.True(alone.ExitCode == 0, alone.Stderr);
+        Assert.Contains("Distributed: 2 processes (Open MPI)", distributed.Stdout);
+        Assert.Single(distributed.Stdout.Split('\n'), line => line.StartsWith("Epoch 0:")); // process 0 alone prints
+        double difference = precision == "float64"
+            ? RelativeDifference<double>(dir.File("one.safetensors"), dir.File("two.safetensors"))
+            : RelativeDifference<float>(dir.File("one.safetensors"), dir.File("two.safetensors"));
+        Assert.True(difference <= tolerance, $"{precision} {recipe}: two processes are {difference:E2} apart from one (tolerance {tolerance:E0})");
+        // The same test figures, from the same weights up to rounding: the evaluation is process 0's.
+        Assert.Equal(EpochLine(alone.Stdout), EpochLine(distributed.Stdout));
+    }
+
+    private static string EpochLine(string stdout) => stdout.Split('\n').Single(l => l.StartsWith("Epoch 0:")).Split(", η")[0];
+
+    [MpiFact]
+    public void Two_runs_with_the_same_number_of_processes_are_identical_bit_for_bit()
+    {
+        using var dir = new TempDirectory();
+        const string recipe = "--optimizer adam --eta 0.001 --dropout 0.3 --regularization l2 --lambda 1";
+        var first = MpiProcess.Run(2, Train(dir.File("first.safetensors"), "float32", recipe, batch: 10, epochs: 2));
+        var second = MpiProcess.Run(2, Train(dir.File("second.safetensors"), "float32", recipe, batch: 10, epochs: 2));
+        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
+        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Assert.Equal(File.ReadAllBytes(dir.File("first.safetensors")), File.ReadAllBytes(dir.File("second.safetensors")));
+    }
+
+    [MpiFact]
+    public void A_process_killed_mid_run_ends_the_job_and_process_0s_last_checkpoint_finishes_the_run_as_if_never_stopped()
+    {
+        using var dir = new TempDirectory();
+        string checkpoint = dir.File("run");
+        string[] Job(string output, int epochs, string folder) =>
+            ["train", "--data", TestFiles.SampleDirectory, "--epochs", epochs.ToString(), "--batch", "10", "--threads", "1",
+             "--dropout", "0.2", "--optimizer", "momentum", "--eta", "0.5", "--checkpoint", folder, "--out", output];
+
+        // 8,334 examples an epoch and a checkpoint after each: the job is still far from its end when the test has read its second epoch.
+        using (var job = MpiProcess.Start(2, Job(dir.File("never-written.safetensors"), 1000, checkpoint)))
+        try
+        {
+            var stderr = job.StandardError.ReadToEndAsync();
+            string? line;
+            while ((line = job.StandardOutput.ReadLine()) is not null && !line.StartsWith("Epoch 1:")) { }
+            if (line is null) Assert.Fail("the job ended before its second epoch: " + stderr.Result); // (stderr ends only with the job)
+            var ranks = MpiProcess.Ranks(job);
+            Assert.True(ranks.ContainsKey(1), $"rank 1 not found among mpirun's children ({string.Join(", ", ranks)}); mpirun has exited: {job.HasExited}");
+            var clock = Stopwatch.StartNew();
+            using (var kill = Process.Start("kill", ["-KILL", ranks[1].ToString()])) kill.WaitForExit();
+            // mpirun notices the lost process and ends the job: no process waits forever in the next all-reduce.
+            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job still runs a minute after one of its processes was killed");
+            _ = job.StandardOutput.ReadToEnd();
+            Assert.NotEqual(0, job.ExitCode);
+            Assert.True(clock.Elapsed < TimeSpan.FromSeconds(60));
+        }
+        finally
+        {
+            if (!job.HasExited) job.Kill(entireProcessTree: true); // a failed test leaves no job behind
+        }
+        Assert.False(File.Exists(dir.File("never-written.safetensors")));
+        int epoch = Checkpoint.ReadState(checkpoint).Epoch;
+        Assert.InRange(epoch, 2, 999);
+
+        // The checkpoint fixes the number of processes (it fixes the global mini-batch): one process is refused, saying how to resume.
+        var alone = CliProcess.Run("train", "--resume", checkpoint);
+        Assert.Equal(ExitCodes.InvalidArguments, alone.ExitCode);
+        Assert.Contains("mpirun -np 2 nabla train", alone.Stderr);
+
+        int epochs = epoch + 2;
+        var resumed = MpiProcess.Run(2, "train", "--resume", checkpoint, "--epochs", epochs.ToString(), "--out", dir.File("resumed.safetensors"));
+        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Contains($"Resumed from {checkpoint}", resumed.Stdout);
+        var straight = MpiProcess.Run(2, Job(dir.File("straight.safetensors"), epochs, dir.File("straight-run")));
+        Assert.True(straight.ExitCode == 0, straight.Stdout + straight.Stderr);
+        Assert.Equal(File.ReadAllBytes(dir.File("straight.safetensors")), File.ReadAllBytes(dir.File("resumed.safetensors")));
+    }
+
+    [MpiFact]
+    public void Bench_distributed_splits_a_step_into_compute_wait_and_all_reduce()
+    {
+        var result = MpiProcess.Run(2, "bench", "--distributed", "--data", TestFiles.SampleDirectory, "--epochs", "1", "--threads", "1", "--batch", "50", "--json");
+        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        using var json = JsonDocument.Parse(result.Stdout);
+        var root = json.RootElement;
+        Assert.Equal(2, root.GetProperty("processes").GetInt32());
+        Assert.Equal(100, root.GetProperty("global_batch").GetInt32());
+        Assert.Equal(4 * (784 * 30 + 30 + 30 * 10 + 10 + 1), root.GetProperty("all_reduce_bytes").GetInt64());
+        double compute = root.GetProperty("compute_seconds_per_step").GetDouble(), reduce = root.GetProperty("all_reduce_seconds_per_step").GetDouble();
+        double wait = root.GetProperty("wait_seconds_per_step").GetDouble(), step = root.GetProperty("step_seconds").GetDouble();
+        Assert.True(compute > 0 && reduce > 0 && wait >= 0, result.Stdout);
+        Assert.Equal(compute + wait + reduce, step, 1e-12);
+        Assert.Equal(compute / step, root.GetProperty("scaling_efficiency").GetDouble(), 1e-12);
+    }
+
+    [MpiFact]
+    public void A_distributed_run_maps_libmpi_which_is_how_the_single_machine_test_would_see_it()
+    {
+        // The control of SingleMachineTests: the same look at /proc/PID/maps finds Open MPI when it is loaded.
+        Assert.Contains(SingleMachineTests.MappedLibraries("--distributed", "mpi"), path => path.Contains("libmpi.so"));
+    }
+}
