@@ -87,7 +87,7 @@ internal static class DistributedBench
         Console.WriteLine($"  {$"all-reduce of {reduceBytes / 1e6:F2} MB",-52} {reduceStep * 1e6,10:F1} µs {reduceStep / step,7:P1}" +
                           (n > 1 ? $"  ({busBandwidth / 1e9:F2} GB/s through each process, ring-equivalent)" : ""));
         Console.WriteLine($"Scaling efficiency: {efficiency:P1} (compute / step: the share of each process's time spent on what one process alone would compute; " +
-                          $"{Words.Count(n, "process", "processes")} do the work of {efficiency * n:F2})");
+                          $"{Words.Count(n, "process", "processes")} {(n == 1 ? "does" : "do")} the work of {efficiency * n:F2})");
         return ExitCodes.Success;
     }
 }
