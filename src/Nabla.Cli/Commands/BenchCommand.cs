@@ -72,7 +72,7 @@ internal static class BenchCommand
     public static Option<int> ThreadsOption() =>
         new("--threads")
         {
-            Description = "Threads for the matrix products; 0 chooses: all cores when a step has ≥ 0.5 M multiply-adds (e.g. [784,100,10] at m = 10), else 1. " +
+            Description = "Threads for the matrix products; 0 chooses: all cores (under mpirun, this process's share of its node's) when a step has ≥ 0.5 M multiply-adds (e.g. [784,100,10] at m = 10), else 1. " +
                           "Any thread count gives the same weights",
             DefaultValueFactory = _ => 0,
         };
@@ -97,7 +97,8 @@ internal static class BenchCommand
     public static int ResolveThreads(int requested, IReadOnlyList<int> sizes, int batch)
     {
         if (requested is < 0 or > 64) throw new CliException($"--threads: must be 0 (choose) or 1 to 64, got {requested}", ExitCodes.InvalidArguments);
-        return requested == 0 ? ComputeContext.ThreadsFor(sizes, batch) : requested;
+        // Several processes of an MPI job on one node share its cores: the choice is each one's part of them.
+        return requested == 0 ? Math.Min(ComputeContext.ThreadsFor(sizes, batch), DistributedSession.CoresPerProcess) : requested;
     }
 
     /// <summary>Multiply-adds per example of the three products: forward w·a and the weight gradient δaᵀ for every layer, wᵀδ (BP2) for every layer but the first.</summary>

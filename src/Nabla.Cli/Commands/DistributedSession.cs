@@ -35,6 +35,12 @@ internal sealed class DistributedSession : IDisposable
         }
     }
 
+    /// <summary>The cores of this node divided among the processes of an MPI job on it (OMPI_COMM_WORLD_LOCAL_SIZE), at least 1; all of them outside a job.</summary>
+    public static int CoresPerProcess =>
+        int.TryParse(Environment.GetEnvironmentVariable("OMPI_COMM_WORLD_LOCAL_SIZE"), out int local) && local > 1
+            ? Math.Max(1, Environment.ProcessorCount / local)
+            : Environment.ProcessorCount;
+
     public static Option<string?> Option() => new("--distributed")
     {
         Description = "Data-parallel training over MPI: `mpi` (the default under Open MPI's mpirun, which it is found from), or `none`. " +

@@ -27,7 +27,6 @@ public sealed unsafe class Mpi : ICommunicator, IDisposable
     private static Mpi? _instance;
     private static readonly object Gate = new();
 
-    private readonly nint _library;
     private readonly nint _world, _float, _double, _long, _byte, _sum, _max;
     private readonly delegate* unmanaged<void*, void*, int, nint, nint, nint, int> _allreduce;
     private readonly delegate* unmanaged<void*, int, nint, int, nint, int> _broadcast;
@@ -69,7 +68,6 @@ public sealed unsafe class Mpi : ICommunicator, IDisposable
 
     private Mpi(nint library)
     {
-        _library = library;
         nint Export(string name) => NativeLibrary.TryGetExport(library, name, out nint address)
             ? address
             : throw new NablaException($"{LibraryName} has no symbol {name}: Nabla binds to Open MPI 4 or later (Debian's openmpi-bin); other MPI libraries use another interface");

@@ -8,7 +8,7 @@ public sealed class MpiFactAttribute : FactAttribute
 {
     public MpiFactAttribute()
     {
-        if (MpiProcess.Mpirun is null) Skip = "MPI test skipped: Open MPI's mpirun is not on PATH; `apt-get install openmpi-bin` (.ci/run does)";
+        Skip = MpiProcess.SkipReason;
     }
 }
 
@@ -17,7 +17,7 @@ public sealed class MpiTheoryAttribute : TheoryAttribute
 {
     public MpiTheoryAttribute()
     {
-        if (MpiProcess.Mpirun is null) Skip = "MPI test skipped: Open MPI's mpirun is not on PATH; `apt-get install openmpi-bin` (.ci/run does)";
+        Skip = MpiProcess.SkipReason;
     }
 }
 
@@ -27,6 +27,9 @@ internal static class MpiProcess
     /// <summary>mpirun's full path, or null when it is not on PATH.</summary>
     public static string? Mpirun { get; } = (Environment.GetEnvironmentVariable("PATH") ?? "")
         .Split(':', StringSplitOptions.RemoveEmptyEntries).Select(dir => Path.Combine(dir, "mpirun")).FirstOrDefault(File.Exists);
+
+    /// <summary>Why the MPI tests are skipped, or null when mpirun is there.</summary>
+    public static string? SkipReason => Mpirun is null ? "MPI test skipped: Open MPI's mpirun is not on PATH; `apt-get install openmpi-bin` (.ci/run does)" : null;
 
     private static readonly string CliPath = Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll");
 
