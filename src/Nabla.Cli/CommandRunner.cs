@@ -26,7 +26,9 @@ internal static class CommandRunner
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Commands.DistributedSession.Finish(); // in an MPI job: MPI_Finalize, which every process reaches
+            return code;
         }
         catch (Exception e) when (Classify(e) is var (code, message))
         {

@@ -154,7 +154,7 @@ internal static class BenchCommand
         if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         CommonOptions.CheckCostFitsOutput(s.Cost, s.Activations[^1]);
-        using var session = DistributedSession.Start(s.Distributed);
+        var session = DistributedSession.Start(s.Distributed); // finalised by CommandRunner when the command returns
 
         var (training, description, synthetic) = LoadTraining(s);
         CommonOptions.CheckShapeAgainstData(s.Layers, training, "--layers");

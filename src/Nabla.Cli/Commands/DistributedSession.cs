@@ -8,10 +8,12 @@ namespace Nabla.Cli.Commands;
 /// `--distributed` of `train` and `bench`, and the MPI job a command runs in. Under Open MPI's mpirun the job is found from
 /// its environment; `--distributed mpi` asks for it anywhere (one process, when not started by mpirun), `--distributed none`
 /// refuses it. Process 0 prints and writes files; the others print only their errors, tagged with their rank. An error on
-/// any process ends the whole job (MPI_Abort) with its exit code, so that no process waits for one that has failed. A
+/// any process ends the whole job (MPI_Abort) with its exit code, so that no process waits for one that has failed; a
+/// command that returns ends it with MPI_Finalize (<see cref="Finish"/>, from <see cref="CommandRunner"/>, never while an
+/// exception unwinds: finalising waits for every process, and one may be waiting in a collective for this one). A
 /// single-machine run never loads MPI.
 /// </summary>
-internal sealed class DistributedSession : IDisposable
+internal sealed class DistributedSession
 {
     private readonly TextWriter _error;
 
@@ -88,17 +90,20 @@ internal sealed class DistributedSession : IDisposable
         {
             session._error.WriteLine($"nabla: rank {session.Rank}: error: {message}");
             session._error.Flush();
+            // An error every process meets (an argument, a missing file) is aborted by process 0 alone: Open MPI 4.1's mpirun
+            // garbles its report when several processes abort at once. A process that fails alone aborts the job itself.
+            Thread.Sleep(TimeSpan.FromSeconds(1));
         }
         Console.Out.Flush();
         Console.Error.Flush();
         session.Mpi.Abort(exitCode);
     }
 
-    /// <summary>MPI_Finalize, once every process is done.</summary>
-    public void Dispose()
+    /// <summary>MPI_Finalize, after the command returned (every process of the job does the same).</summary>
+    public static void Finish()
     {
-        if (Current != this) return;
+        if (Current is not { } session) return;
         Current = null;
-        Mpi.Dispose();
+        session.Mpi.Dispose();
     }
 }

@@ -161,7 +161,7 @@ internal static class TrainCommand
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
         // In an MPI job every process runs this command; process 0 alone prints and writes (DistributedSession).
-        using var session = DistributedSession.Start(s.Distributed);
+        var session = DistributedSession.Start(s.Distributed); // finalised by CommandRunner when the command returns
         bool root = session?.IsRoot ?? true;
         if (s.Out is not null && root) CheckWritable(s.Out);
         bool keepBest = KeepBest(s);

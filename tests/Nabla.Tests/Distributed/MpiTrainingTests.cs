@@ -119,6 +119,39 @@ public class MpiTrainingTests
     }
 
     [MpiFact]
+    public void Ctrl_C_to_mpirun_stops_every_process_after_the_same_step_and_process_0_writes_the_checkpoint_that_resumes()
+    {
+        using var dir = new TempDirectory();
+        string checkpoint = dir.File("run");
+        using var job = MpiProcess.Start(2, ["train", "--data", TestFiles.SampleDirectory, "--epochs", "1000", "--threads", "1", "--dropout", "0.2", "--checkpoint", checkpoint]);
+        string stderr;
+        try
+        {
+            var errors = job.StandardError.ReadToEndAsync();
+            string? line;
+            while ((line = job.StandardOutput.ReadLine()) is not null && !line.StartsWith("Epoch 1:")) { }
+            if (line is null) Assert.Fail("the job ended before its second epoch: " + errors.Result);
+            using (var interrupt = Process.Start("kill", ["-INT", job.Id.ToString()])) interrupt.WaitForExit();
+            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job still runs a minute after Ctrl-C");
+            _ = job.StandardOutput.ReadToEnd();
+            stderr = errors.Result;
+        }
+        finally
+        {
+            if (!job.HasExited) job.Kill(entireProcessTree: true);
+        }
+        // Process 0 alone writes the checkpoint and says how to resume; no process reports an error.
+        Assert.Single(stderr.Split('\n'), l => l.Contains($"checkpoint written to {checkpoint}. Resume with: mpirun -np 2 nabla train --resume {checkpoint}"));
+        Assert.DoesNotContain("error", stderr);
+        var state = Checkpoint.ReadState(checkpoint);
+        Assert.InRange(state.Epoch, 2, 999);
+        var resumed = MpiProcess.Run(2, "train", "--resume", checkpoint, "--epochs", (state.Epoch + 1).ToString());
+        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Assert.Contains($"Resumed from {checkpoint}", resumed.Stdout);
+        Assert.Contains($"Epoch {state.Epoch}: ", resumed.Stdout);
+    }
+
+    [MpiFact]
     public void Bench_distributed_splits_a_step_into_compute_wait_and_all_reduce()
     {
         var result = MpiProcess.Run(2, "bench", "--distributed", "--data", TestFiles.SampleDirectory, "--epochs", "1", "--threads", "1", "--batch", "50", "--json");
