@@ -34,14 +34,28 @@ internal static class MpiProcess
     private static readonly string CliPath = Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll");
 
     /// <summary>Starts the job with stdout and stderr redirected (mpirun forwards every process's streams).</summary>
-    public static Process Start(int processes, IEnumerable<string> args)
+    public static Process Start(int processes, IEnumerable<string> args) => Start([(processes, args)]);
+
+    /// <summary>
+    /// Starts one job of several programs (mpirun's `-np 1 A : -np 1 B`): each group's processes run `nabla` with their own
+    /// arguments, ranks numbered in order.
+    /// </summary>
+    public static Process Start(IEnumerable<(int Processes, IEnumerable<string> Args)> groups)
     {
         var start = new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException("mpirun is not installed"))
         {
             RedirectStandardOutput = true, RedirectStandardError = true, RedirectStandardInput = true, UseShellExecute = false,
         };
-        foreach (var arg in new[] { "--allow-run-as-root", "--oversubscribe", "-np", processes.ToString(), "dotnet", CliPath }) start.ArgumentList.Add(arg);
-        foreach (var arg in args) start.ArgumentList.Add(arg);
+        start.ArgumentList.Add("--allow-run-as-root");
+        start.ArgumentList.Add("--oversubscribe");
+        bool first = true;
+        foreach (var (processes, args) in groups)
+        {
+            if (!first) start.ArgumentList.Add(":");
+            first = false;
+            foreach (var arg in new[] { "-np", processes.ToString(), "dotnet", CliPath }) start.ArgumentList.Add(arg);
+            foreach (var arg in args) start.ArgumentList.Add(arg);
+        }
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         // Containers often forbid the cross-memory attach that shared memory's single copy uses; copying through the segment always works.
         start.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";

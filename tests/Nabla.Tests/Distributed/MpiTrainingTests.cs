@@ -152,6 +152,46 @@ public class MpiTrainingTests
     }
 
     [MpiFact]
+    public void A_process_that_fails_alone_ends_the_job_with_its_error_and_exit_code()
+    {
+        // Rank 1 is given data that is not there (a path its node lacks); rank 0 reads its data and waits for rank 1 in the
+        // first collective: the failing process must end the job, not leave it waiting.
+        string[] Args(string data) => ["train", "--data", data, "--epochs", "3", "--threads", "1"];
+        using var job = MpiProcess.Start([(1, Args(TestFiles.SampleDirectory)), (1, Args("/nonexistent/fashion-mnist"))]);
+        try
+        {
+            var stdout = job.StandardOutput.ReadToEndAsync();
+            var stderr = job.StandardError.ReadToEndAsync();
+            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job still runs a minute after one process failed");
+            Assert.Equal(ExitCodes.InvalidInput, job.ExitCode);
+            Assert.Contains("nabla: rank 1: error: data directory /nonexistent/fashion-mnist does not exist", stderr.Result);
+            Assert.DoesNotContain("Epoch 0:", stdout.Result);
+        }
+        finally
+        {
+            if (!job.HasExited) job.Kill(entireProcessTree: true);
+        }
+    }
+
+    [MpiFact]
+    public void Processes_that_read_different_data_stop_before_training_saying_so()
+    {
+        using var dir = new TempDirectory();
+        // A copy of the sample with one test file missing would not do: the training examples must differ. Copy it and change one label.
+        foreach (var file in Directory.GetFiles(TestFiles.SampleDirectory)) File.Copy(file, dir.File(Path.GetFileName(file)));
+        string labels = Directory.GetFiles(dir.Path, "train-labels*").Single();
+        byte[] bytes = labels.EndsWith(".gz") ? TestFiles.Gunzip(labels) : File.ReadAllBytes(labels);
+        bytes[8] = (byte)((bytes[8] + 1) % 10); // the first training label
+        File.WriteAllBytes(labels, labels.EndsWith(".gz") ? TestFiles.Gzip(bytes) : bytes);
+        string[] Args(string data) => ["train", "--data", data, "--epochs", "3", "--threads", "1"];
+        using var job = MpiProcess.Start([(1, Args(TestFiles.SampleDirectory)), (1, Args(dir.Path))]);
+        var result = CliProcess.Finish(job);
+        Assert.Equal(ExitCodes.InvalidArguments, result.ExitCode);
+        Assert.Contains("the 2 processes of the distributed run disagree on the training data", result.Stderr);
+        Assert.DoesNotContain("Epoch 0:", result.Stdout);
+    }
+
+    [MpiFact]
     public void Bench_distributed_splits_a_step_into_compute_wait_and_all_reduce()
     {
         var result = MpiProcess.Run(2, "bench", "--distributed", "--data", TestFiles.SampleDirectory, "--epochs", "1", "--threads", "1", "--batch", "50", "--json");
