@@ -210,7 +210,11 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         }
         if (_position == 0)
         {
-            if (_stopAgreed) throw new OperationCanceledException("a process of the distributed run was interrupted", null, cancellation);
+            if (_stopAgreed)
+            {
+                _stopAgreed = false; // told once: a caller may go on training
+                throw new OperationCanceledException("a process of the distributed run was interrupted", null, cancellation);
+            }
             if (_dataParallel is null) cancellation.ThrowIfCancellationRequested(); // across processes, the first step tells them all
             Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
         }
@@ -274,7 +278,8 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
 
     /// <summary>
     /// One update from the examples <paramref name="indices"/> of <paramref name="data"/>: backprop over the
-    /// batch (through dropout masks if on), then the optimiser's step (regularised with n = data.Count).
+    /// batch (through dropout masks if on), then the optimiser's step (regularised with n = data.Count). This process
+    /// alone: a <see cref="Communicator"/> is not used.
     /// </summary>
     public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
@@ -290,6 +295,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     /// </summary>
     private void Compute(int n)
     {
+        _batch.FirstRow = 0; // the whole mini-batch is here
         _dropout?.Draw(Random);
         _batch.FeedForward(_dropout);
         Timing?.Mark(StepPhase.FeedForward);
