@@ -17,6 +17,8 @@ public class MpiTrainingTests
         ["train", "--data", TestFiles.SampleDirectory, "--train-size", "2005", "--epochs", epochs.ToString(), "--batch", batch.ToString(),
          "--threads", "1", "--precision", precision, "--out", output, .. recipe.Split(' ', StringSplitOptions.RemoveEmptyEntries)];
 
+    private static void Succeeded(CliProcess.Result result) => Assert.True(result.ExitCode == 0, $"exit {result.ExitCode}: {result.Stdout}{result.Stderr}");
+
     /// <summary>The largest difference of a tensor between the two networks, relative to that tensor's largest entry.</summary>
     private static double RelativeDifference<T>(string a, string b) where T : unmanaged, System.Numerics.IFloatingPointIeee754<T>
     {
@@ -43,8 +45,8 @@ public class MpiTrainingTests
         using var dir = new TempDirectory();
         var distributed = MpiProcess.Run(2, Train(dir.File("two.safetensors"), precision, recipe, batch: 10));
         var alone = CliProcess.Run(Train(dir.File("one.safetensors"), precision, recipe, batch: 20));
-        Assert.True(distributed.ExitCode == 0, distributed.Stdout + distributed.Stderr);
-        Assert.True(alone.ExitCode == 0, alone.Stderr);
+        Succeeded(distributed);
+        Succeeded(alone);
         Assert.Contains("Distributed: 2 processes (Open MPI)", distributed.Stdout);
         Assert.Single(distributed.Stdout.Split('\n'), line => line.StartsWith("Epoch 0:")); // process 0 alone prints
         double difference = precision == "float64"
@@ -64,8 +66,8 @@ public class MpiTrainingTests
         const string recipe = "--optimizer adam --eta 0.001 --dropout 0.3 --regularization l2 --lambda 1";
         var first = MpiProcess.Run(2, Train(dir.File("first.safetensors"), "float32", recipe, batch: 10, epochs: 2));
         var second = MpiProcess.Run(2, Train(dir.File("second.safetensors"), "float32", recipe, batch: 10, epochs: 2));
-        Assert.True(first.ExitCode == 0, first.Stdout + first.Stderr);
-        Assert.True(second.ExitCode == 0, second.Stdout + second.Stderr);
+        Succeeded(first);
+        Succeeded(second);
         Assert.Equal(File.ReadAllBytes(dir.File("first.safetensors")), File.ReadAllBytes(dir.File("second.safetensors")));
     }
 
@@ -111,10 +113,10 @@ public class MpiTrainingTests
 
         int epochs = epoch + 2;
         var resumed = MpiProcess.Run(2, "train", "--resume", checkpoint, "--epochs", epochs.ToString(), "--out", dir.File("resumed.safetensors"));
-        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Succeeded(resumed);
         Assert.Contains($"Resumed from {checkpoint}", resumed.Stdout);
         var straight = MpiProcess.Run(2, Job(dir.File("straight.safetensors"), epochs, dir.File("straight-run")));
-        Assert.True(straight.ExitCode == 0, straight.Stdout + straight.Stderr);
+        Succeeded(straight);
         Assert.Equal(File.ReadAllBytes(dir.File("straight.safetensors")), File.ReadAllBytes(dir.File("resumed.safetensors")));
     }
 
@@ -146,7 +148,7 @@ public class MpiTrainingTests
         var state = Checkpoint.ReadState(checkpoint);
         Assert.InRange(state.Epoch, 2, 999);
         var resumed = MpiProcess.Run(2, "train", "--resume", checkpoint, "--epochs", (state.Epoch + 1).ToString());
-        Assert.True(resumed.ExitCode == 0, resumed.Stdout + resumed.Stderr);
+        Succeeded(resumed);
         Assert.Contains($"Resumed from {checkpoint}", resumed.Stdout);
         Assert.Contains($"Epoch {state.Epoch}: ", resumed.Stdout);
     }
@@ -195,7 +197,7 @@ public class MpiTrainingTests
     public void Bench_distributed_splits_a_step_into_compute_wait_and_all_reduce()
     {
         var result = MpiProcess.Run(2, "bench", "--distributed", "--data", TestFiles.SampleDirectory, "--epochs", "1", "--threads", "1", "--batch", "50", "--json");
-        Assert.True(result.ExitCode == 0, result.Stdout + result.Stderr);
+        Succeeded(result);
         using var json = JsonDocument.Parse(result.Stdout);
         var root = json.RootElement;
         Assert.Equal(2, root.GetProperty("processes").GetInt32());
