@@ -27,7 +27,7 @@ internal static class CommandRunner
         try
         {
             int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
-            Commands.DistributedSession.Finish(); // in an MPI job: MPI_Finalize, which every process reaches
+            Commands.DistributedSession.Finish(interrupted: code == ExitCodes.Interrupted); // in an MPI job: MPI_Finalize, which every process reaches
             return code;
         }
         catch (Exception e) when (Classify(e) is var (code, message))

@@ -243,9 +243,12 @@ internal static class TrainCommand
             }
             catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested || session is not null)
             {
-                // In an MPI job the processes stop after the same step (a signal to any of them is agreed on within a step).
+                // In an MPI job the processes stop after the same step (a signal to any of them is agreed on within a step), and
+                // wait for process 0's checkpoint before they exit: mpirun ends a job as soon as one of its processes has.
                 bar.Clear();
-                return root ? Interrupted(run, s, training.Count, Record(), session?.Size) : ExitCodes.Interrupted;
+                int code = root ? Interrupted(run, s, training.Count, Record(), session?.Size) : ExitCodes.Interrupted;
+                session?.Mpi.Barrier();
+                return code;
             }
             catch (TrainingDivergedException diverged)
             {

@@ -34,13 +34,14 @@ internal static class MpiProcess
     private static readonly string CliPath = Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll");
 
     /// <summary>Starts the job with stdout and stderr redirected (mpirun forwards every process's streams).</summary>
-    public static Process Start(int processes, IEnumerable<string> args) => Start([(processes, args)]);
+    public static Process Start(int processes, IEnumerable<string> args, params (string Name, string Value)[] environment) =>
+        Start([(processes, args)], environment);
 
     /// <summary>
     /// Starts one job of several programs (mpirun's `-np 1 A : -np 1 B`): each group's processes run `nabla` with their own
     /// arguments, ranks numbered in order.
     /// </summary>
-    public static Process Start(IEnumerable<(int Processes, IEnumerable<string> Args)> groups)
+    public static Process Start(IEnumerable<(int Processes, IEnumerable<string> Args)> groups, params (string Name, string Value)[] environment)
     {
         var start = new ProcessStartInfo(Mpirun ?? throw new InvalidOperationException("mpirun is not installed"))
         {
@@ -59,6 +60,7 @@ internal static class MpiProcess
         start.Environment["DOTNET_CLI_TELEMETRY_OPTOUT"] = "1";
         // Containers often forbid the cross-memory attach that shared memory's single copy uses; copying through the segment always works.
         start.Environment["OMPI_MCA_btl_vader_single_copy_mechanism"] = "none";
+        foreach (var (name, value) in environment) start.Environment[name] = value;
         var process = Process.Start(start)!;
         process.StandardInput.Close();
         return process;

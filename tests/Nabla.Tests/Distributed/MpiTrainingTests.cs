@@ -103,8 +103,9 @@ public class MpiTrainingTests
             if (!job.HasExited) job.Kill(entireProcessTree: true); // a failed test leaves no job behind
         }
         Assert.False(File.Exists(dir.File("never-written.safetensors")));
+        // The line of epoch 1 is printed before its checkpoint is written: the last checkpoint is of epoch 0 or a later one.
         int epoch = Checkpoint.ReadState(checkpoint).Epoch;
-        Assert.InRange(epoch, 2, 999);
+        Assert.InRange(epoch, 1, 999);
 
         // The checkpoint fixes the number of processes (it fixes the global mini-batch): one process is refused, saying how to resume.
         var alone = CliProcess.Run("train", "--resume", checkpoint);
@@ -121,7 +122,7 @@ public class MpiTrainingTests
     }
 
     [MpiFact]
-    public void Ctrl_C_to_mpirun_stops_every_process_after_the_same_step_and_process_0_writes_the_checkpoint_that_resumes()
+    public void A_signal_to_one_process_stops_every_process_after_the_same_step_and_process_0_writes_the_checkpoint_that_resumes()
     {
         using var dir = new TempDirectory();
         string checkpoint = dir.File("run");
@@ -133,8 +134,9 @@ public class MpiTrainingTests
             string? line;
             while ((line = job.StandardOutput.ReadLine()) is not null && !line.StartsWith("Epoch 1:")) { }
             if (line is null) Assert.Fail("the job ended before its second epoch: " + errors.Result);
-            using (var interrupt = Process.Start("kill", ["-INT", job.Id.ToString()])) interrupt.WaitForExit();
-            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job still runs a minute after Ctrl-C");
+            // SIGTERM to rank 1 alone (as `kill` or a batch system would send it): rank 0 learns of it within the next step.
+            using (var terminate = Process.Start("kill", ["-TERM", MpiProcess.Ranks(job)[1].ToString()])) terminate.WaitForExit();
+            Assert.True(job.WaitForExit(TimeSpan.FromSeconds(60)), "the job still runs a minute after the signal");
             _ = job.StandardOutput.ReadToEnd();
             stderr = errors.Result;
         }
@@ -142,9 +144,9 @@ public class MpiTrainingTests
         {
             if (!job.HasExited) job.Kill(entireProcessTree: true);
         }
-        // Process 0 alone writes the checkpoint and says how to resume; no process reports an error.
+        Assert.Equal(ExitCodes.Interrupted, job.ExitCode);
+        // Process 0 alone writes the checkpoint and says how to resume.
         Assert.Single(stderr.Split('\n'), l => l.Contains($"checkpoint written to {checkpoint}. Resume with: mpirun -np 2 nabla train --resume {checkpoint}"));
-        Assert.DoesNotContain("error", stderr);
         var state = Checkpoint.ReadState(checkpoint);
         Assert.InRange(state.Epoch, 2, 999);
         var resumed = MpiProcess.Run(2, "train", "--resume", checkpoint, "--epochs", (state.Epoch + 1).ToString());
