@@ -26,12 +26,16 @@ internal static class CommandRunner
         }
         try
         {
-            return parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            int code = parse.Invoke(new InvocationConfiguration { EnableDefaultExceptionHandler = false });
+            Commands.DistributedSession.Finish(interrupted: code == ExitCodes.Interrupted); // in an MPI job: MPI_Finalize, which every process reaches
+            return code;
         }
         catch (Exception e) when (Classify(e) is var (code, message))
         {
             if (args.Contains("--verbose")) Console.Error.WriteLine(e);
-            return Fail(json, message, code);
+            int failed = Fail(json, message, code);
+            Commands.DistributedSession.AbortAfter(message, code); // in an MPI job: ends every process of it (returns only outside one)
+            return failed;
         }
     }
 

@@ -3,40 +3,69 @@ using System.Numerics.Tensors;
 
 namespace Nabla;
 
-/// <summary>∂C/∂b^l and ∂C/∂w^l for every layer, in the network's shapes (network.py's nabla_b, nabla_w).</summary>
+/// <summary>
+/// ∂C/∂b^l and ∂C/∂w^l for every layer, in the network's shapes (network.py's nabla_b, nabla_w). All of them live in one
+/// array, <see cref="Values"/> (w^1, b^1, w^2, b^2, …), and each layer's are views into it: one buffer that data-parallel
+/// training sums across processes in a single all-reduce.
+/// </summary>
 public sealed class Gradient<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly T[] _storage;
+
     /// <summary>∂C/∂b^l_j, indexed [l][j].</summary>
-    public PerLayer<T[]> Biases { get; }
+    public PerLayer<ArraySegment<T>> Biases { get; }
     /// <summary>∂C/∂w^l_jk, indexed [l][j, k].</summary>
     public PerLayer<Matrix<T>> Weights { get; }
 
-    public Gradient(IReadOnlyList<int> sizes)
+    /// <summary>P, the number of weights and biases.</summary>
+    public int Length { get; }
+
+    /// <summary>Every entry in one span: ∂C/∂w^1 (row-major), ∂C/∂b^1, ∂C/∂w^2, ∂C/∂b^2, …</summary>
+    public Span<T> Values => _storage.AsSpan(0, Length);
+
+    public Gradient(IReadOnlyList<int> sizes) : this(sizes, null) { }
+
+    /// <summary>A gradient over the first P entries of <paramref name="storage"/> (which may hold more after them), or of a new array when null.</summary>
+    internal Gradient(IReadOnlyList<int> sizes, T[]? storage)
     {
-        Biases = new PerLayer<T[]>(Enumerable.Range(1, sizes.Count - 1).Select(l => new T[sizes[l]]).ToArray());
-        Weights = new PerLayer<Matrix<T>>(Enumerable.Range(1, sizes.Count - 1).Select(l => new Matrix<T>(sizes[l], sizes[l - 1])).ToArray());
+        Length = ParameterCount(sizes);
+        _storage = storage ?? new T[Length];
+        if (_storage.Length < Length) throw new ArgumentException($"a gradient of [{string.Join(",", sizes)}] needs {Length} entries, got {_storage.Length}", nameof(storage));
+        var weights = new Matrix<T>[sizes.Count - 1];
+        var biases = new ArraySegment<T>[sizes.Count - 1];
+        int offset = 0;
+        for (int l = 1; l < sizes.Count; l++)
+        {
+            weights[l - 1] = new Matrix<T>(sizes[l], sizes[l - 1], _storage, offset);
+            offset += sizes[l] * sizes[l - 1];
+            biases[l - 1] = new ArraySegment<T>(_storage, offset, sizes[l]);
+            offset += sizes[l];
+        }
+        Weights = new PerLayer<Matrix<T>>(weights);
+        Biases = new PerLayer<ArraySegment<T>>(biases);
     }
 
-    public void Deconstruct(out PerLayer<T[]> nablaB, out PerLayer<Matrix<T>> nablaW) => (nablaB, nablaW) = (Biases, Weights);
-
-    public void Clear()
+    /// <summary>P: the weights and biases of a network of layer sizes <paramref name="sizes"/>.</summary>
+    public static int ParameterCount(IReadOnlyList<int> sizes)
     {
-        foreach (var b in Biases) Array.Clear(b);
-        foreach (var w in Weights) Array.Clear(w.Data);
+        long count = 0;
+        for (int l = 1; l < sizes.Count; l++) count += (long)sizes[l] * sizes[l - 1] + sizes[l];
+        return count <= Array.MaxLength ? (int)count : throw new NablaException($"[{string.Join(",", sizes)}] has {count:N0} parameters, more than one array holds");
     }
+
+    public void Deconstruct(out PerLayer<ArraySegment<T>> nablaB, out PerLayer<Matrix<T>> nablaW) => (nablaB, nablaW) = (Biases, Weights);
+
+    public void Clear() => Values.Clear();
 
     /// <summary>Adds <paramref name="other"/> to this gradient.</summary>
     public void Add(Gradient<T> other)
     {
-        for (int l = 1; l <= Biases.Count; l++)
-        {
-            TensorPrimitives.Add(Biases[l], other.Biases[l], Biases[l]);
-            TensorPrimitives.Add(Weights[l].Data, other.Weights[l].Data, Weights[l].Data);
-        }
+        if (other.Length != Length) throw new ArgumentException($"a gradient of {other.Length} entries added to one of {Length}", nameof(other));
+        TensorPrimitives.Add(Values, other.Values, Values);
     }
 
     /// <summary>Every entry, layer by layer (b^l then w^l), for comparisons and norms.</summary>
-    public IEnumerable<T> Flatten() => Enumerable.Range(1, Biases.Count).SelectMany(l => Biases[l].Concat(Weights[l].Data));
+    public IEnumerable<T> Flatten() => Enumerable.Range(1, Biases.Count).SelectMany(l => Biases[l].Concat(Weights[l].AsSpan().ToArray()));
 }
 
 public sealed partial class Network<T>
@@ -85,7 +114,7 @@ public sealed partial class Network<T>
         for (int l = 1; l <= L; l++)
         {
             // BP3: ∂C/∂b^l_j = δ^l_j
-            delta[l].CopyTo(gradient.Biases[l], 0);
+            delta[l].AsSpan().CopyTo(gradient.Biases[l]);
             // BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j
             var aPrevious = pass.Activation(l - 1);
             for (int j = 0; j < Sizes[l]; j++)

@@ -4,15 +4,25 @@ namespace Nabla;
 
 /// <summary>
 /// A dense row-major matrix. For a weight matrix w^l, row j is neuron j of layer l and column k is
-/// neuron k of layer l−1, so <c>w[j, k]</c> is the chapter's w^l_jk.
+/// neuron k of layer l−1, so <c>w[j, k]</c> is the chapter's w^l_jk. A matrix owns its array, or is a view of
+/// rows × columns entries inside a larger one (a <see cref="Gradient{T}"/>'s layers, which share one buffer).
 /// </summary>
 public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    private readonly T[] _entries;
+    private readonly int _offset;
+    private readonly bool _isView;
+
     public int Rows { get; }
     public int Columns { get; }
 
-    /// <summary>The entries, row after row (row-major). Exposed so that kernels work on spans without copies.</summary>
-    public T[] Data { get; }
+    /// <summary>
+    /// The entries, row after row (row-major), of a matrix that owns its array. Exposed so that kernels work on spans
+    /// without copies. A view has no array of its own: use <see cref="AsSpan"/> or <see cref="AsMemory"/>, which serve both.
+    /// </summary>
+    public T[] Data => _isView
+        ? throw new InvalidOperationException($"this {Rows}×{Columns} matrix is a view into a larger buffer (a gradient's layer): use AsSpan() or AsMemory()")
+        : _entries;
 
     public Matrix(int rows, int columns)
     {
@@ -20,7 +30,7 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
         ArgumentOutOfRangeException.ThrowIfNegative(columns);
         Rows = rows;
         Columns = columns;
-        Data = new T[checked(rows * columns)];
+        _entries = new T[checked(rows * columns)];
     }
 
     public Matrix(int rows, int columns, T[] data)
@@ -29,7 +39,17 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
             throw new ArgumentException($"a {rows}×{columns} matrix needs {rows * columns} entries, got {data.Length}", nameof(data));
         Rows = rows;
         Columns = columns;
-        Data = data;
+        _entries = data;
+    }
+
+    /// <summary>A view of the rows × columns entries of <paramref name="buffer"/> from <paramref name="offset"/> on (not copied).</summary>
+    internal Matrix(int rows, int columns, T[] buffer, int offset)
+    {
+        ArgumentOutOfRangeException.ThrowIfNegative(rows);
+        ArgumentOutOfRangeException.ThrowIfNegative(columns);
+        if (offset < 0 || (long)offset + (long)rows * columns > buffer.Length)
+            throw new ArgumentOutOfRangeException(nameof(offset), offset, $"a {rows}×{columns} view does not fit in {buffer.Length} entries from there");
+        (Rows, Columns, _entries, _offset, _isView) = (rows, columns, buffer, offset, true);
     }
 
     public ref T this[int row, int column]
@@ -38,14 +58,20 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             if ((uint)row >= (uint)Rows || (uint)column >= (uint)Columns)
                 throw new IndexOutOfRangeException($"[{row}, {column}] is outside a {Rows}×{Columns} matrix");
-            return ref Data[row * Columns + column];
+            return ref _entries[_offset + row * Columns + column];
         }
     }
 
-    public Span<T> Row(int row) => Data.AsSpan(row * Columns, Columns);
-    public Span<T> AsSpan() => Data;
+    public Span<T> Row(int row) => (uint)row < (uint)Rows
+        ? _entries.AsSpan(_offset + row * Columns, Columns)
+        : throw new ArgumentOutOfRangeException(nameof(row), row, $"a {Rows}×{Columns} matrix has rows 0 to {Rows - 1}");
+    /// <summary>The entries, row after row.</summary>
+    public Span<T> AsSpan() => _entries.AsSpan(_offset, Rows * Columns);
+    /// <summary>The entries, row after row, for kernels that take memory (split across threads).</summary>
+    public Memory<T> AsMemory() => _entries.AsMemory(_offset, Rows * Columns);
 
-    public Matrix<T> Clone() => new(Rows, Columns, (T[])Data.Clone());
+    /// <summary>A matrix of its own with the same entries.</summary>
+    public Matrix<T> Clone() => new(Rows, Columns, AsSpan().ToArray());
 
     public override string ToString() => $"Matrix<{typeof(T).Name}>[{Rows}×{Columns}]";
 }
@@ -60,8 +86,8 @@ public sealed class PerLayer<TItem> : IReadOnlyList<TItem>
 
     internal PerLayer(TItem[] items) => _items = items;
 
-    /// <summary>The value of layer l, for 1 ≤ l ≤ L.</summary>
-    public TItem this[int l]
+    /// <summary>The value of layer l, for 1 ≤ l ≤ L (by reference, so that a view's entries can be set in place: <c>nablaB[l][j] = …</c>).</summary>
+    public ref readonly TItem this[int l]
     {
         get
         {
@@ -69,9 +95,11 @@ public sealed class PerLayer<TItem> : IReadOnlyList<TItem>
                 throw new ArgumentOutOfRangeException(nameof(l), l,
                     l == 0 ? "layer 0 is the input layer: it has no weights, biases or activation function"
                            : $"layers with parameters are numbered 1 to {_items.Length}");
-            return _items[l - 1];
+            return ref _items[l - 1];
         }
     }
+
+    TItem IReadOnlyList<TItem>.this[int index] => this[index];
 
     /// <summary>L, the number of layers after the input layer.</summary>
     public int Count => _items.Length;

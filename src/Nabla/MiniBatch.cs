@@ -28,6 +28,13 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>m, the number of examples now in the batch.</summary>
     public int Size { get; private set; }
 
+    /// <summary>
+    /// The place of this batch's first example in the mini-batch it is part of: 0, except in data-parallel training, where each
+    /// process holds a slice of a global mini-batch. The dropout masks are a function of the example's place, so a process
+    /// that counts from here draws, for its rows, the masks one process holding the whole mini-batch would.
+    /// </summary>
+    internal int FirstRow { get; set; }
+
     /// <summary>Where the trainer's step times go, when it times them; the optimiser marks the end of the gradient here.</summary>
     internal StepTiming? Timing { get; set; }
 
@@ -128,6 +135,9 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Adds Σ_x ∂C_x/∂b and Σ_x ∂C_x/∂w over the batch to <paramref name="gradient"/> (BP3, BP4 summed over examples).</summary>
     public void AccumulateGradient(Gradient<T> gradient) => Gradient(gradient, T.One, T.One);
 
+    /// <summary>Σ_x ∂C_x/∂b and Σ_x ∂C_x/∂w over the batch into <paramref name="gradient"/> (overwritten): BP3 and BP4, summed, not averaged.</summary>
+    public void ComputeGradientSum(Gradient<T> gradient) => Gradient(gradient, T.One, T.Zero);
+
     /// <summary>
     /// ∇C for this batch into <paramref name="gradient"/> (overwritten): the mean (1/m) Σ_x of BP3 and BP4, for the
     /// optimisers that need ∇C itself rather than the fused step.
@@ -142,7 +152,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
             // BP3: ∂C/∂b^l = δ^l, summed over the rows.
             Gemm.SumRowsAccumulate<T>(Delta(l), gradient.Biases[l], Size, Sizes[l], alpha, beta);
             // BP4: ∂C/∂w^l_jk = a^(l−1)_k δ^l_j, summed over the examples: Δᵀ A^(l−1).
-            _gemm.MultiplyTransposedAAccumulate(DeltaMemory(l), ActivationMemory(l - 1), gradient.Weights[l].Data, Size, Sizes[l], Sizes[l - 1], alpha, beta);
+            _gemm.MultiplyTransposedAAccumulate(DeltaMemory(l), ActivationMemory(l - 1), gradient.Weights[l].AsMemory(), Size, Sizes[l], Sizes[l - 1], alpha, beta);
         }
     }
 
@@ -199,19 +209,19 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     private void Elementwise(int l, Step step, Dropout? dropout, int start, int end)
     {
-        int n = Sizes[l], first = start * n, length = (end - start) * n;
+        int n = Sizes[l], first = start * n, length = (end - start) * n, maskIndex = (FirstRow + start) * n;
         var z = _z[l].AsSpan(first, length);
         var a = _a[l].AsSpan(first, length);
         var sigma = dropout is null ? a : _sigma![l].AsSpan(first, length); // σ(z^l), unmasked
         if (step == Step.Activate)
         {
             Network.Activations[l].Apply<T>(z, sigma, n);
-            dropout?.Apply<T>(l, sigma, a, first);                                     // a^l = mask^l ⊙ σ(z^l)
+            dropout?.Apply<T>(l, sigma, a, maskIndex);                                 // a^l = mask^l ⊙ σ(z^l)
         }
         else
         {
             var delta = _delta[l].AsSpan(first, length);
-            dropout?.Apply<T>(l, delta, delta, first);                                 // ⊙ mask^l
+            dropout?.Apply<T>(l, delta, delta, maskIndex);                             // ⊙ mask^l
             Network.Activations[l].MultiplyByDerivative<T>(z, sigma, delta, delta, n); // ⊙ σ'(z^l)
         }
     }

@@ -22,6 +22,7 @@ internal static class BenchCommand
         /// <summary>--expand: time training on expanded images (train's default sizes), to see what the expansion adds.</summary>
         public bool Expand { get; init; }
         public double ExpandRotation { get; init; }
+        public bool Distributed { get; init; }
     }
 
 
@@ -48,12 +49,13 @@ internal static class BenchCommand
         var peak = new Option<bool>("--peak") { Description = "Only measure this machine's arithmetic peak (fused multiply-adds in registers, one core and all cores, best of 10 runs) and print it" };
         var expand = new Option<bool>("--expand") { Description = $"Expand the training images as `train --expand` does (shifts up to {TrainCommand.DefaultExpandShift} pixel), to time what that adds (the load phase of --breakdown)" };
         var expandRotation = new Option<double>("--expand-rotation") { Description = "With --expand: rotations up to this many degrees too (nearest pixel)" };
+        var distributed = DistributedSession.Option();
         var breakdown = new Option<bool>("--breakdown") { Description = "Also time each phase of a step (load, feedforward, backpropagate, gradient, update) in one more epoch, each against the peak" };
 
         var command = new Command("bench", "Time training epochs of any recipe and compare them with this machine's measured arithmetic peak")
         {
             layers, activation, cost, init, optimizer, momentum, lambda, regularization, dropout, batch, epochs, threads, loadAhead, eta, seed, data,
-            maxIdxSize, precision, peak, breakdown, expand, expandRotation, TableBench.Read,
+            maxIdxSize, precision, peak, breakdown, expand, expandRotation, distributed, TableBench.Read,
         };
         command.SetAction(parse =>
         {
@@ -64,7 +66,7 @@ internal static class BenchCommand
                 CommonOptions.ParseRegularization(parse.GetValue(regularization)!, parse.GetValue(lambda)), parse.GetValue(dropout),
                 parse.GetValue(batch), parse.GetValue(epochs), parse.GetValue(threads), parse.GetValue(eta), parse.GetValue(seed), parse.GetValue(data),
                 parse.GetValue(precision)!, parse.GetValue(peak), parse.GetValue(breakdown), parse.GetValue(CommandRunner.Json), parse.GetValue(loadAhead))
-                { IdxLimits = parse.GetValue(maxIdxSize), Expand = parse.GetValue(expand), ExpandRotation = parse.GetValue(expandRotation) };
+                { IdxLimits = parse.GetValue(maxIdxSize), Expand = parse.GetValue(expand), ExpandRotation = parse.GetValue(expandRotation), Distributed = DistributedSession.Wanted(parse, distributed) };
             bool float32 = CommonOptions.ParsePrecision(s.Precision) == "float32";
             return s.PeakOnly ? (float32 ? RunPeak<float>(s) : RunPeak<double>(s)) : (float32 ? Run<float>(s) : Run<double>(s));
         });
@@ -75,7 +77,7 @@ internal static class BenchCommand
     public static Option<int> ThreadsOption() =>
         new("--threads")
         {
-            Description = "Threads for the matrix products; 0 chooses: all cores when a step has ≥ 0.5 M multiply-adds (e.g. [784,100,10] at m = 10), else 1. " +
+            Description = "Threads for the matrix products; 0 chooses: all cores (under mpirun, this process's share of its node's) when a step has ≥ 0.5 M multiply-adds (e.g. [784,100,10] at m = 10), else 1. " +
                           "Any thread count gives the same weights",
             DefaultValueFactory = _ => 0,
         };
@@ -100,7 +102,8 @@ internal static class BenchCommand
     public static int ResolveThreads(int requested, IReadOnlyList<int> sizes, int batch)
     {
         if (requested is < 0 or > 64) throw new CliException($"--threads: must be 0 (choose) or 1 to 64, got {requested}", ExitCodes.InvalidArguments);
-        return requested == 0 ? ComputeContext.ThreadsFor(sizes, batch) : requested;
+        // Several processes of an MPI job on one node share its cores: the choice is each one's part of them.
+        return requested == 0 ? Math.Min(ComputeContext.ThreadsFor(sizes, batch), DistributedSession.CoresPerProcess) : requested;
     }
 
     /// <summary>Multiply-adds per example of the three products: forward w·a and the weight gradient δaᵀ for every layer, wᵀδ (BP2) for every layer but the first.</summary>
@@ -156,6 +159,7 @@ internal static class BenchCommand
         if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         CommonOptions.CheckCostFitsOutput(s.Cost, s.Activations[^1]);
+        var session = DistributedSession.Start(s.Distributed); // finalised by CommandRunner when the command returns
 
         var (training, description, synthetic) = LoadTraining(s);
         CommonOptions.CheckShapeAgainstData(s.Layers, training, "--layers");
@@ -182,6 +186,12 @@ internal static class BenchCommand
         string recipe = $"[{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name))}, {s.Cost.Name} cost, {Words.Init(s.Init)} init, " +
                         $"{sgd.Optimizer.Name} η = {s.Eta}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, {Words.Precision<T>()}, m = {s.Batch}" +
                         (sgd.Expansion is { } x ? $", expanded ({x})" : "");
+        if (session is not null)
+        {
+            // The processes share the machine's cores: no peak is measured, and each times its share of the job.
+            sgd.Communicator = session.Mpi;
+            return DistributedBench.Run(sgd, training, description, recipe, s.Epochs, s.Threads, s.Json, session);
+        }
         var peak = MeasurePeak<T>(runs: 5, runSeconds: 0.05);
         if (!s.Json)
         {
@@ -322,7 +332,7 @@ internal static class BenchCommand
         return new Phases(timing.Steps, rows);
     }
 
-    private static double Median(double[] values)
+    internal static double Median(double[] values)
     {
         var sorted = values.Order().ToArray();
         int n = sorted.Length;

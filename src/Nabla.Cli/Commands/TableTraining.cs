@@ -282,7 +282,7 @@ internal static class TableTraining
             catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
             {
                 bar.Clear();
-                return TrainCommand.Interrupted(run, s, training.Count, Record(), metadata);
+                return TrainCommand.Interrupted(run, s, training.Count, Record(), modelMetadata: metadata);
             }
             catch (TrainingDivergedException diverged)
             {

@@ -38,6 +38,8 @@ internal static class TrainCommand
         public ResumedRun? Resumed { get; init; }
         /// <summary>best, last, or null: best when the run chooses a network (--validation, --early-stopping), else last.</summary>
         public string? Save { get; init; }
+        /// <summary>Data-parallel over MPI (--distributed, or started by mpirun).</summary>
+        public bool Distributed { get; init; }
         /// <summary>Every option of the run, for the checkpoint: `--resume DIR` alone parses them again and finishes the run.</summary>
         public Dictionary<string, string> Arguments { get; init; } = [];
     }
@@ -83,12 +85,13 @@ internal static class TrainCommand
         var plot = new Option<string?>("--plot") { Description = "Draw accuracy and cost per epoch to this file (.png or .svg)" };
         var threads = BenchCommand.ThreadsOption();
         var loadAhead = BenchCommand.LoadAheadOption();
+        var distributed = DistributedSession.Option();
 
         var command = new Command("train", "Train a network with backpropagation and mini-batch SGD, printing each epoch's accuracy and cost")
         {
             layers, epochs, batch, eta, cost, activation, init, seed, data, maxIdxSize, output, validation, trainSize, precision,
             lambda, regularization, dropout, optimizer, momentum, schedule, stepGamma, stepEvery, halvingPatience, halvings,
-            earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot, save, expand, expandShift, expandRotation, expandInterpolation, expandMirror,
+            earlyStopping, monitor, checkpoint, resume, threads, loadAhead, diagnostics, plot, save, expand, expandShift, expandRotation, expandInterpolation, expandMirror, distributed,
         };
         TableTraining.AddOptions(command);
         command.SetAction(parse =>
@@ -125,10 +128,16 @@ internal static class TrainCommand
                 Diagnostics = source.GetValue(diagnostics),
                 Plot = source.GetValue(plot),
                 IdxLimits = source.GetValue(maxIdxSize),
+                Distributed = DistributedSession.Wanted(parse, distributed), // how this job was started, not the checkpoint's
             };
+            settings.Arguments.Remove("--distributed");
             if (TableTraining.Applies(source))
+            {
+                if (settings.Distributed)
+                    throw new CliException("--distributed: tables (--data FILE.csv, .tsv, .parquet) train on one process; distributed training reads MNIST-format image data", ExitCodes.InvalidArguments);
                 return settings.Expand is null ? TableTraining.Run(settings, source)
                     : throw new CliException("--expand: it moves the pixels of images, and a table's rows have no image shape; it works on MNIST-format (IDX) image data", ExitCodes.InvalidArguments);
+            }
             return CommonOptions.ParsePrecision(settings.Precision) == "float32" ? Run<float>(settings) : Run<double>(settings);
         });
         return command;
@@ -203,7 +212,10 @@ internal static class TrainCommand
         s = s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
-        if (s.Out is not null) CheckWritable(s.Out);
+        // In an MPI job every process runs this command; process 0 alone prints and writes (DistributedSession).
+        var session = DistributedSession.Start(s.Distributed); // finalised by CommandRunner when the command returns
+        bool root = session?.IsRoot ?? true;
+        if (s.Out is not null && root) CheckWritable(s.Out);
         bool keepBest = KeepBest(s);
 
         CommonOptions.CheckCostFitsOutput(s.Cost, s.Activations[^1]);
@@ -234,8 +246,9 @@ internal static class TrainCommand
             };
             if (s.Expand is var (shift, rotation, interpolation, mirror)) sgd.Expansion = MakeExpansion(training, shift, rotation, interpolation, mirror);
             sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
+            if (session is not null) sgd.Communicator = session.Mpi;
             run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
-            if (s.Resume is not null) Restore(run, s, training.Count);
+            if (s.Resume is not null) Restore(run, s, training.Count, record?.Processes ?? 1);
         }
         catch (NablaException e) when (e is not InvalidFileException)
         {
@@ -249,9 +262,11 @@ internal static class TrainCommand
             Console.WriteLine($"Network: [{string.Join(", ", s.Layers)}], {string.Join("/", s.Activations.Select(a => a.Name).Distinct())}, {s.Cost.Name} cost, {Words.Init(s.Init)} init, {Words.Precision<T>()}; " +
                               $"{run.Sgd.Optimizer.Name} η = {s.Eta} ({run.Schedule.Name}), m = {s.Batch}, regularisation {Words.Regularization(s.Regularization)}, dropout {s.Dropout}, " +
                               $"{Words.Count(s.Epochs, "epoch")} on {Words.Count(training.Count, "example")}{(run.Sgd.Expansion is { } x ? $" expanded ({x})" : "")}, seed {s.Seed}");
+            if (session is not null)
+                Console.WriteLine($"Distributed: {Words.Count(session.Size, "process", "processes")} (Open MPI), each training on its m = {s.Batch} of every mini-batch of {s.Batch * session.Size}; process 0 evaluates and writes");
             if (s.Resumed is { } resumed) Console.WriteLine(resumed.Line(s.Resume!, run.Epoch, run.Sgd.Position, training.Count, "example"));
         }
-        var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
+        var extras = new TrainingDiagnostics(s.Diagnostics && root, root ? s.Plot : null, training, s.Seed, s.Json);
         var epochs = new List<object>();
         var total = Stopwatch.StartNew();
         double trainSeconds = 0;
@@ -263,7 +278,7 @@ internal static class TrainCommand
             (trainSeconds, epochsRun) = (record.TrainSeconds, record.EpochsTrained);
         }
         JsonElement Record() => JsonSerializer.SerializeToElement(
-            new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, Path.GetFullPath(data.Directory)),
+            new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, Path.GetFullPath(data.Directory), session?.Size),
             CommandRunner.JsonOptions);
         bool warnedConstantOutput = false;
         using var interruption = new Interruption();
@@ -275,10 +290,14 @@ internal static class TrainCommand
             {
                 r = run.RunEpoch(training, evaluation, s.Monitor, bar.Report, interruption.Token);
             }
-            catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
+            catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested || session is not null)
             {
+                // In an MPI job the processes stop after the same step (a signal to any of them is agreed on within a step), and
+                // wait for process 0's checkpoint before they exit: mpirun ends a job as soon as one of its processes has.
                 bar.Clear();
-                return Interrupted(run, s, training.Count, Record());
+                int code = root ? Interrupted(run, s, training.Count, Record(), session?.Size) : ExitCodes.Interrupted;
+                session?.Mpi.Barrier();
+                return code;
             }
             catch (TrainingDivergedException diverged)
             {
@@ -299,13 +318,13 @@ internal static class TrainCommand
             if (warning is not null && !warnedConstantOutput) Console.Error.WriteLine($"nabla: warning: {warning}"); // once: the next epochs say the same
             warnedConstantOutput |= warning is not null;
             epochs.Add(EpochJson(r, evaluationName, s.Monitor, diagnosticsReport, warning));
-            if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments, Record());
+            if (s.Checkpoint is not null && root) Checkpoint.Save(run, s.Checkpoint, s.Arguments, Record());
         }
         // The network the run ends with, and --out gets: the best epoch's or the last one's.
         var saved = Kept(run, keepBest, extras.Points);
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
-        if (s.Out is not null) SaveModel(network, s.Cost, s.Out, data.Images);
+        if (s.Out is not null && root) SaveModel(network, s.Cost, s.Out, data.Images);
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}",
             run.BestEpoch >= 0 ? run.BestEpoch : null);
 
@@ -323,6 +342,8 @@ internal static class TrainCommand
                 eta = s.Eta,
                 batch = s.Batch,
                 seed = s.Seed,
+                processes = session?.Size ?? 1,
+                global_batch = run.Sgd.GlobalBatchSize,
                 optimizer = run.Sgd.Optimizer.Name,
                 schedule = run.Schedule.Name,
                 regularization = Words.RegularizationKind(s.Regularization),
@@ -365,7 +386,8 @@ internal static class TrainCommand
     }
 
     /// <summary>What a checkpoint keeps of the run's report: each epoch's JSON figures, the plot's points, the training time, the data read.</summary>
-    internal sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory);
+    /// <remarks><paramref name="Processes"/>: the processes of a distributed run (null: one), whose number fixes the global mini-batch.</remarks>
+    internal sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory, int? Processes = null);
 
     /// <summary>The network the run ends with: the best epoch's (<paramref name="Best"/>) or the last one's.</summary>
     internal sealed record SavedNetwork(bool Best, int? Epoch, double? Accuracy);
@@ -428,8 +450,13 @@ internal static class TrainCommand
     /// Puts the checkpoint into the run, then what was given anew on the resume line over it (η), after checking that
     /// the checkpoint's place in the epoch fits the data.
     /// </summary>
-    internal static void Restore<T>(TrainingRun<T> run, Settings s, int trainingCount) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void Restore<T>(TrainingRun<T> run, Settings s, int trainingCount, int checkpointProcesses = 1) where T : unmanaged, IFloatingPointIeee754<T>
     {
+        int processes = run.Sgd.Communicator?.Size ?? 1;
+        if (processes != checkpointProcesses)
+            throw new CliException($"--resume: the checkpoint's run trained on {Words.Count(checkpointProcesses, "process", "processes")} (mini-batches of {checkpointProcesses} × {s.Batch}), " +
+                                   $"this one has {processes}: resume it with {(checkpointProcesses > 1 ? $"mpirun -np {checkpointProcesses} nabla train" : "nabla train, without mpirun")}, " +
+                                   "so that its steps stay the run's", ExitCodes.InvalidArguments);
         Checkpoint.Restore(run, s.Resume!);
         int trained = run.Sgd.Order.Length;
         if (trained > 0 && trained != trainingCount)
@@ -489,8 +516,8 @@ internal static class TrainCommand
     /// Ctrl-C (or SIGTERM) during training: the current mini-batch finishes, a checkpoint is written (into
     /// --checkpoint, or a new folder), and the command says how to resume and exits with 130.
     /// </summary>
-    internal static int Interrupted<T>(TrainingRun<T> run, Settings s, int trainingCount, JsonElement record, IReadOnlyDictionary<string, string>? modelMetadata = null)
-        where T : unmanaged, IFloatingPointIeee754<T>
+    internal static int Interrupted<T>(TrainingRun<T> run, Settings s, int trainingCount, JsonElement record, int? processes = null,
+        IReadOnlyDictionary<string, string>? modelMetadata = null) where T : unmanaged, IFloatingPointIeee754<T>
     {
         string directory = Path.GetFullPath(s.Checkpoint ?? $"nabla-interrupted-{DateTime.Now:yyyyMMdd-HHmmss}");
         try
@@ -502,7 +529,7 @@ internal static class TrainCommand
             throw new CliException($"interrupted, and the checkpoint could not be written: {e.Message}", ExitCodes.OutputFailed);
         }
         // The checkpoint holds every option of the run, so the folder is all the line needs (and --json, how this run printed).
-        string resume = $"nabla train --resume {ResumedRun.Quoted(directory)}{(s.Json ? " --json" : "")}";
+        string resume = $"{(processes is int n ? $"mpirun -np {n} " : "")}nabla train --resume {ResumedRun.Quoted(directory)}{(s.Json ? " --json" : "")}";
         Console.Error.WriteLine($"nabla: interrupted in epoch {run.Epoch} after {run.Sgd.Position:N0} of {trainingCount:N0} examples; " +
                                 $"checkpoint written to {directory}. Resume with: {resume}");
         if (s.Json) CommandRunner.WriteJson(new { interrupted = true, epoch = run.Epoch, position = run.Sgd.Position, checkpoint = directory, resume, exit_code = ExitCodes.Interrupted });

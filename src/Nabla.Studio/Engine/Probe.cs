@@ -88,7 +88,7 @@ public static class Probe
             {
                 layer = l, activation = network.Activations[l].Name, size = network.Sizes[l],
                 z = pass.WeightedInput(l).ToArray(), a = pass.Activation(l).ToArray(), sigma_prime = sigmaPrime,
-                weighted_error = weightedError, delta = gradient.Biases[l], dc_db = gradient.Biases[l],
+                weighted_error = weightedError, delta = gradient.Biases[l].ToArray(), dc_db = gradient.Biases[l].ToArray(),
                 dc_dw = Enumerable.Range(0, dw.Rows).Select(j => dw.Row(j).ToArray()).ToArray(),
             });
         }

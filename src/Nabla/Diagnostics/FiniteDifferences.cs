@@ -29,7 +29,7 @@ public readonly record struct Parameter(int Layer, int J, int K)
 
     /// <summary>Its entry in a gradient.</summary>
     public ref T In<T>(Gradient<T> gradient) where T : unmanaged, IFloatingPointIeee754<T> =>
-        ref IsBias ? ref gradient.Biases[Layer][J] : ref gradient.Weights[Layer][J, K];
+        ref IsBias ? ref gradient.Biases[Layer].AsSpan()[J] : ref gradient.Weights[Layer][J, K];
 
     public override string ToString() => IsBias ? Notation.Indexed("b", Layer, J) : Notation.Weight(Layer, J, K);
 

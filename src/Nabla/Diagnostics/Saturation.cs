@@ -68,8 +68,8 @@ public static class Saturation
             (double)saturated[l] / ((long)n * network.Sizes[l]),
             (double)inactive[l] / ((long)n * network.Sizes[l - 1]),
             sumAbsDelta[l] / ((long)n * network.Sizes[l]),
-            Norm(gradient.Weights[l].Data) / n,   // the gradient of the mean cost: (1/n) Σ_x ∂C_x/∂w
-            Norm(gradient.Biases[l]) / n)).ToArray();
+            Norm<T>(gradient.Weights[l].AsSpan()) / n,   // the gradient of the mean cost: (1/n) Σ_x ∂C_x/∂w
+            Norm<T>(gradient.Biases[l]) / n)).ToArray();
         return new SaturationReport(n, layers, options);
     }
 

@@ -36,6 +36,18 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>One update from a given ∇C (mean over the batch, penalty included).</summary>
     public abstract void Step(Network<T> network, Gradient<T> gradient, T eta);
 
+    /// <summary>
+    /// One update from <paramref name="sum"/> = Σ_x ∂C_x/∂w, ∂C_x/∂b over the <paramref name="m"/> examples of a mini-batch
+    /// (data-parallel training: each process's partial sums, added up across processes): ∇C = sum / m, plus the penalty's
+    /// gradient for a training set of n examples. <paramref name="sum"/> is scaled in place.
+    /// </summary>
+    internal virtual void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values);
+        regularization.AddGradient(network, sum, n);
+        Step(network, sum, eta);
+    }
+
     /// <summary>The chapter's rule, w → w − η ∇C (fused with backprop in <see cref="SgdOptimizer{T}"/>).</summary>
     public static Optimizer<T> Sgd() => new SgdOptimizer<T>();
     /// <summary>Momentum-based gradient descent with momentum coefficient μ (chapter 3).</summary>
@@ -88,7 +100,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     private protected static T[] Parameter(Network<T> network, int i) => i % 2 == 0 ? network.Weights[i / 2 + 1].Data : network.Biases[i / 2 + 1];
 
     /// <summary>∂C/∂w^l or ∂C/∂b^l, in the same order.</summary>
-    private protected static T[] Parameter(Gradient<T> gradient, int i) => i % 2 == 0 ? gradient.Weights[i / 2 + 1].Data : gradient.Biases[i / 2 + 1];
+    private protected static Span<T> Parameter(Gradient<T> gradient, int i) => i % 2 == 0 ? gradient.Weights[i / 2 + 1].AsSpan() : gradient.Biases[i / 2 + 1];
 
     /// <summary>
     /// Every parameter array cut into one range per thread, on 16-element boundaries (a cache line of floats, and whole vectors):
@@ -125,10 +137,11 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
         {
             for (int p = 0; p < 2 * _network!.L; p++)
             {
-                T[] parameter = Parameter(_network, p), gradient = Parameter(_gradient!, p);
+                T[] parameter = Parameter(_network, p);
+                Span<T> gradient = Parameter(_gradient!, p);
                 var (start, end) = ComputeContext.Partition(parameter.Length, part, parts, 16);
                 if (end > start)
-                    _rule!(p, parameter.AsSpan(start, end - start), gradient.AsSpan(start, end - start),
+                    _rule!(p, parameter.AsSpan(start, end - start), gradient.Slice(start, end - start),
                         p % 2 == 0 ? _penalty : WeightPenalty<T>.None, start);
             }
         }
@@ -151,11 +164,24 @@ public sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatin
         Steps++;
     }
 
+    /// <summary>As the fused step, from a gradient summed elsewhere: the penalty's part, then w → w − (η/m) Σ_x ∂C_x/∂w.</summary>
+    internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
+    {
+        regularization.Decay(network, eta, n);
+        T step = -eta / T.CreateChecked(m);
+        for (int l = 1; l <= network.L; l++)
+        {
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(sum.Weights[l].AsSpan(), step, network.Weights[l].Data, network.Weights[l].Data);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(sum.Biases[l], step, network.Biases[l], network.Biases[l]);
+        }
+        Steps++;
+    }
+
     public override void Step(Network<T> network, Gradient<T> gradient, T eta)
     {
         for (int l = 1; l <= network.L; l++)
         {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(gradient.Weights[l].Data, -eta, network.Weights[l].Data, network.Weights[l].Data);
+            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(gradient.Weights[l].AsSpan(), -eta, network.Weights[l].Data, network.Weights[l].Data);
             System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(gradient.Biases[l], -eta, network.Biases[l], network.Biases[l]);
         }
         Steps++;
@@ -188,6 +214,12 @@ public sealed class MomentumOptimizer<T> : Optimizer<T> where T : unmanaged, IFl
         Update(batch.Network, MeanGradient(batch), eta, regularization.GradientCoefficients<T>(n), batch.Context);
 
     public override void Step(Network<T> network, Gradient<T> gradient, T eta) => Update(network, gradient, eta, WeightPenalty<T>.None, ComputeContext.Serial);
+
+    internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values); // ∇C = Σ_x ∂C_x/∂w / m
+        Update(network, sum, eta, regularization.GradientCoefficients<T>(n), context);
+    }
 
     private void Update(Network<T> network, Gradient<T> gradient, T eta, WeightPenalty<T> penalty, ComputeContext context)
     {
@@ -232,6 +264,12 @@ public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloati
         Update(batch.Network, MeanGradient(batch), eta, regularization.GradientCoefficients<T>(n), batch.Context);
 
     public override void Step(Network<T> network, Gradient<T> gradient, T eta) => Update(network, gradient, eta, WeightPenalty<T>.None, ComputeContext.Serial);
+
+    internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values); // ∇C = Σ_x ∂C_x/∂w / m
+        Update(network, sum, eta, regularization.GradientCoefficients<T>(n), context);
+    }
 
     private void Update(Network<T> network, Gradient<T> gradient, T eta, WeightPenalty<T> penalty, ComputeContext context)
     {

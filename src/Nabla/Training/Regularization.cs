@@ -68,7 +68,7 @@ public readonly record struct Regularization(RegularizationKind Kind, double Lam
         for (int l = 1; l <= network.L; l++)
         {
             var w = network.Weights[l].Data;
-            var g = gradient.Weights[l].Data;
+            var g = gradient.Weights[l].AsSpan();
             if (Kind == RegularizationKind.L2)
                 TensorPrimitives.MultiplyAdd<T>(w, scale, g, g);
             else

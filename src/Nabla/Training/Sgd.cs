@@ -1,6 +1,7 @@
 using System.Diagnostics;
 using System.Numerics;
 using System.Numerics.Tensors;
+using Nabla.Distributed;
 using Nabla.Kernels;
 
 namespace Nabla;
@@ -46,6 +47,8 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     private int _position;
     private Dropout? _dropout;
     private ImageExpansion? _expansion;
+    private DataParallel<T>? _dataParallel;
+    private bool _stopAgreed; // data-parallel: the processes agreed, in the last step of an epoch, to stop before the next one
     private bool _loadAhead;
     private bool _disposed;
 
@@ -105,6 +108,28 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         get => _loadAhead;
         set => _loadAhead = value;
     }
+
+    /// <summary>
+    /// Data-parallel training across processes (<c>mpirun -np N nabla train</c>); null (the default): this process alone.
+    /// When set, every process runs the same trainer on the same data and seed, so they draw the same shuffle and dropout
+    /// keys; each step takes the next N·m examples of the shuffle (m = <see cref="MiniBatchSize"/>), this process does
+    /// backprop over its m of them, the gradient is summed across processes, and every process makes the same update:
+    /// N processes with mini-batch m take the steps of one process with mini-batch N·m. <see cref="Evaluate(Dataset)"/>
+    /// gives process 0's figures on every process. <see cref="LoadAhead"/> is not used.
+    /// </summary>
+    public ICommunicator? Communicator
+    {
+        get => _dataParallel?.Communicator;
+        set
+        {
+            if (value is not null && (long)value.Size * MiniBatchSize > int.MaxValue)
+                throw new NablaException($"{value.Size} processes × mini-batch {MiniBatchSize} is too large a global mini-batch");
+            _dataParallel = value is null ? null : new DataParallel<T>(value, Network);
+        }
+    }
+
+    /// <summary>The examples one step trains on: m, or N·m across N processes.</summary>
+    public int GlobalBatchSize => MiniBatchSize * (_dataParallel?.Ranks ?? 1);
 
     /// <summary>When set, every step adds the time of each of its phases here (<c>nabla bench --breakdown</c>); null (the default) reads no clock.</summary>
     public StepTiming? Timing
@@ -210,25 +235,47 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         }
         if (_position == 0)
         {
-            cancellation.ThrowIfCancellationRequested();
+            if (_stopAgreed)
+            {
+                _stopAgreed = false; // told once: a caller may go on training
+                throw new OperationCanceledException("a process of the distributed run was interrupted", null, cancellation);
+            }
+            if (_dataParallel is null) cancellation.ThrowIfCancellationRequested(); // across processes, the first step tells them all
             Random.Shuffle(_order); // Fisher–Yates with the seeded generator: the same seed gives the same order
             if (_expansion is not null) ExpansionKey = Random.NextUInt64();
         }
+        int batch = GlobalBatchSize;
         int reportEvery = ProgressEvery is int every
-            ? (int)Math.Clamp(((long)every + MiniBatchSize - 1) / MiniBatchSize * MiniBatchSize, MiniBatchSize, Math.Max(n, MiniBatchSize))
-            : Math.Max(MiniBatchSize, n / 100 / MiniBatchSize * MiniBatchSize);
-        bool ahead = _loadAhead && _position < n;
+            ? (int)Math.Clamp(((long)every + batch - 1) / batch * batch, batch, Math.Max(n, batch))
+            : Math.Max(batch, n / 100 / batch * batch);
+        bool ahead = _loadAhead && _position < n && _dataParallel is null;
+        _dataParallel?.CheckStart(training);
         Timing?.Start();
         _teamOrSolo?.Restart();
         try
         {
             if (ahead) _loader.StartLoading(training, _order, _position, Math.Min(MiniBatchSize, n - _position), ExpansionKey);
-            for (int start = _position; start < n; start += MiniBatchSize)
+            for (int start = _position; start < n; start += batch)
             {
+                int m = Math.Min(batch, n - start);
+                int next = start + m;
+                if (_dataParallel is not null)
+                {
+                    // This process's share of the global mini-batch; the processes agree, within the step, on whether to stop after it.
+                    var (first, count) = DataParallel<T>.Share(m, _dataParallel.Rank, _dataParallel.Ranks);
+                    if (count > 0) _loader.Load(_batch, training, _order.AsSpan(start + first, count), draw: ExpansionKey);
+                    _batch.FirstRow = first;
+                    Timing?.Mark(StepPhase.Load);
+                    bool stop = ComputeShare(training.Count, count > 0, m, cancellation.IsCancellationRequested, start / batch);
+                    _teamOrSolo?.StepDone();
+                    _position = next;
+                    if (onProgress is not null && (next % reportEvery == 0 || next == n)) onProgress(next);
+                    if (stop && next < n) throw new OperationCanceledException("a process of the distributed run was interrupted", null, cancellation);
+                    _stopAgreed |= stop; // at the epoch's end: the epoch completes, and the next one stops before it starts
+                    continue;
+                }
                 // Not before the first mini-batch of a fresh epoch: its shuffle is done, so stopping there would lose it.
                 if (start > 0) cancellation.ThrowIfCancellationRequested();
-                int m = Math.Min(MiniBatchSize, n - start);
-                int next = start + m;
                 if (ahead)
                 {
                     _loader.FinishLoading(_batch);
@@ -251,13 +298,15 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         {
             if (ahead) _loader.Cancel(); // an epoch cut short leaves no gather running into the next one
         }
+        _dataParallel?.CheckWeights();
         _position = 0;
     }
 
     /// <summary>
     /// One update from the examples <paramref name="indices"/> of <paramref name="data"/>: backprop over the
     /// batch (through dropout masks if on, its images moved under <see cref="ExpansionKey"/> if <see cref="Expansion"/> is set),
-    /// then the optimiser's step (regularised with n = data.Count).
+    /// then the optimiser's step (regularised with n = data.Count). This process
+    /// alone: a <see cref="Communicator"/> is not used.
     /// </summary>
     public void Step(Dataset data, ReadOnlySpan<int> indices)
     {
@@ -283,6 +332,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     /// </summary>
     private void Compute(int n)
     {
+        _batch.FirstRow = 0; // the whole mini-batch is here
         _dropout?.Draw(Random);
         _batch.FeedForward(_dropout);
         Timing?.Mark(StepPhase.FeedForward);
@@ -293,10 +343,35 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     }
 
     /// <summary>
+    /// Data-parallel training's step on the loaded share (none when <paramref name="hasRows"/> is false): the same forward and
+    /// backward passes, then the gradient summed across processes and the update by it (<see cref="DataParallel{T}.Step"/>).
+    /// Every process draws the step's dropout key, rows or not, so that their generators stay in step.
+    /// </summary>
+    private bool ComputeShare(int n, bool hasRows, int globalCount, bool stopRequested, int stepInEpoch)
+    {
+        _dropout?.Draw(Random);
+        if (hasRows)
+        {
+            _batch.FeedForward(_dropout);
+            Timing?.Mark(StepPhase.FeedForward);
+            _batch.BackpropagateError(Cost, _dropout);
+            Timing?.Mark(StepPhase.BackpropagateError);
+        }
+        return _dataParallel!.Step(_batch, hasRows, globalCount, Optimizer, Eta, Regularization, n, stopRequested, stepInEpoch);
+    }
+
+    /// <summary>
     /// Accuracy (argmax) and cost of the network on <paramref name="data"/>: (1/n) Σ_x C_x plus the
     /// regularisation penalty with n the size of <paramref name="data"/>, as network2.py's total_cost.
+    /// In data-parallel training, process 0 evaluates and every process returns its figures.
     /// </summary>
     public Evaluation Evaluate(Dataset data)
+    {
+        if (_dataParallel is { } dataParallel) return dataParallel.Share(() => EvaluateHere(data));
+        return EvaluateHere(data);
+    }
+
+    private Evaluation EvaluateHere(Dataset data)
     {
         _evaluationBatch ??= new MiniBatch<T>(Network, Math.Max(1, Math.Min(EvaluationBatchSize, data.Count)), _context);
         var e = Evaluate(Network, Cost, data, ref _evaluationBatch);

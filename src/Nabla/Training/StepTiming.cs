@@ -15,6 +15,10 @@ public enum StepPhase
     Gradient,
     /// <summary>The optimiser's change of the weights and biases (for plain SGD: BP3 and BP4 fused into w → w − (η/m) Σ δ aᵀ).</summary>
     Update,
+    /// <summary>Data-parallel training, when timed: waiting for the slowest process to reach the all-reduce.</summary>
+    Wait,
+    /// <summary>Data-parallel training: the all-reduce that sums the gradient across processes.</summary>
+    AllReduce,
 }
 
 /// <summary>

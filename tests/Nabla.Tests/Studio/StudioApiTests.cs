@@ -196,10 +196,10 @@ public class StudioApiTests(StudioFixture studio) : IClassFixture<StudioFixture>
         for (int j = 0; j < 10; j++) Assert.Equal(gradient.Biases[3][j], costGradient[j] * outputPrime[j], 1e-12);
     }
 
-    private static void AssertClose(double[] expected, JsonElement actual)
+    private static void AssertClose(IReadOnlyList<double> expected, JsonElement actual)
     {
-        Assert.Equal(expected.Length, actual.GetArrayLength());
-        for (int i = 0; i < expected.Length; i++) Assert.Equal(expected[i], actual[i].GetDouble(), 1e-12);
+        Assert.Equal(expected.Count, actual.GetArrayLength());
+        for (int i = 0; i < expected.Count; i++) Assert.Equal(expected[i], actual[i].GetDouble(), 1e-12);
     }
 
     [Fact]
