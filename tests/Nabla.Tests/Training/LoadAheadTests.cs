@@ -155,12 +155,12 @@ public class MiniBatchLoaderTests
         }
     }
 
-    /// <summary>Reverses each row and adds the row's draw: what it writes depends on the example and its draw only.</summary>
+    /// <summary>Reverses each row and adds the draw plus the example's index: what it writes depends on the example and the draw only.</summary>
     private sealed class ReverseAndMark : IInputTransform
     {
         public void Transform(ReadOnlySpan<float> input, Span<float> output, int example, ulong draw)
         {
-            for (int j = 0; j < input.Length; j++) output[j] = input[input.Length - 1 - j] + draw;
+            for (int j = 0; j < input.Length; j++) output[j] = input[input.Length - 1 - j] + (float)(draw + (ulong)example);
         }
     }
 
@@ -168,8 +168,8 @@ public class MiniBatchLoaderTests
     [MemberData(nameof(Ways))]
     public void A_transform_changes_each_row_as_it_is_gathered_the_same_way_every_way(int threads, string way)
     {
-        // Row i gets draw 1000 + i: the batch's draw plus the row's place, whichever thread gathers it.
-        var (inputs, _) = Expected(Pixels.Value, (i, j, reversed) => reversed + 1000 + i);
+        // Row i gets 1000 + its example's index: the batch's draw and the example, whichever thread gathers it.
+        var (inputs, _) = Expected(Pixels.Value, (i, j, reversed) => reversed + (float)(1000 + Indices[i]));
         var (x, _) = Load<float>(Pixels.Value, threads, Enum.Parse<Way>(way), new ReverseAndMark());
         Assert.Equal(inputs.Select(v => (float)v), x);
     }
