@@ -136,6 +136,7 @@ public sealed class Dataset
     }
 
     /// <summary>The input vector of example <paramref name="index"/>.</summary>
+    /// <exception cref="NablaException">There is no such example.</exception>
     public ReadOnlySpan<float> Input(int index)
     {
         if ((uint)index >= (uint)Count)
@@ -144,6 +145,7 @@ public sealed class Dataset
     }
 
     /// <summary>A copy of examples <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> − 1.</summary>
+    /// <exception cref="NablaException">The range is not within the data set.</exception>
     public Dataset Slice(int start, int count)
     {
         if (start < 0 || count < 0 || (long)start + count > Count)

@@ -20,7 +20,7 @@ public sealed record GradientCheckOptions
     public double Floor { get; init; } = 1e-4;
     /// <summary>Check only this many parameters, drawn without replacement from <see cref="Seed"/>; null checks every one.</summary>
     public int? Sample { get; init; }
-    /// <summary>Seed of the draw of the <see cref="Sample"/>d parameters: the same seed checks the same ones.</summary>
+    /// <summary>Seed of the draw of parameters when <see cref="Sample"/> is set: the same seed checks the same ones.</summary>
     public int Seed { get; init; } = 1;
 }
 

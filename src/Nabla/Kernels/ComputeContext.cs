@@ -43,7 +43,7 @@ public sealed class ComputeContext : IDisposable
 
     /// <summary>Runs part 0 of <paramref name="work"/> here and parts 1 … Threads − 1 on the workers; returns when all are done.</summary>
     /// <exception cref="AggregateException">A part threw (on a team of threads; the first failure is inside).</exception>
-    /// <exception cref="ObjectDisposedException">The context was disposed.</exception>
+    /// <exception cref="ObjectDisposedException">The context, of more than one thread, was disposed.</exception>
     public void Run(ParallelWork work)
     {
         ArgumentNullException.ThrowIfNull(work);

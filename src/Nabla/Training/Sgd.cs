@@ -59,7 +59,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
 
     /// <summary>The network trained, in place.</summary>
     public Network<T> Network { get; }
-    /// <summary>C, whose gradient BP1 starts from; also the cost <see cref="Evaluate(Dataset)"/> reports.</summary>
+    /// <summary>C, whose gradient ∇_a C BP1 starts from; also the cost <see cref="Evaluate(Dataset)"/> reports (plus the penalty).</summary>
     public Cost Cost { get; }
     /// <summary>η, the learning rate.</summary>
     public T Eta { get; set; }
