@@ -7,6 +7,7 @@ namespace Nabla.Data;
 /// <summary>How to read a table file.</summary>
 public sealed record TableReadOptions
 {
+    /// <summary>Every option at its default (below).</summary>
     public static TableReadOptions Default { get; } = new();
 
     /// <summary>The cell separator of a text file; null: ',' for .csv, tab for .tsv and .tab.</summary>
@@ -43,9 +44,12 @@ public sealed record TableReadOptions
 /// </summary>
 public static class TableReader
 {
-    /// <summary>Reads a .csv, .tsv/.tab or .parquet file, by its extension.</summary>
+    /// <summary>
+    /// Reads a .csv, .tsv/.tab or .parquet/.pq file, by its extension; a file with any other extension is read as CSV
+    /// (<see cref="IsTable"/> tells them apart first).
+    /// </summary>
     /// <exception cref="InvalidTableException">The file is not a valid table; the message says where.</exception>
-    /// <exception cref="NablaException">The file is missing or unreadable, or its extension is not one of these.</exception>
+    /// <exception cref="NablaException">The file is missing or unreadable.</exception>
     public static Table Read(string path, TableReadOptions? options = null)
     {
         ArgumentNullException.ThrowIfNull(path);
@@ -58,7 +62,7 @@ public static class TableReader
         };
     }
 
-    /// <summary>True when <paramref name="path"/> names a file this reader takes (.csv, .tsv, .tab, .parquet).</summary>
+    /// <summary>True when <paramref name="path"/> names a file this reader takes (.csv, .tsv, .tab, .parquet, .pq).</summary>
     public static bool IsTable(string path) => FormatOf(path) is not null;
 
     private enum TableFormat { Csv, Tsv, Parquet }

@@ -23,6 +23,8 @@ public sealed class Gradient<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>Every entry in one span: ∂C/∂w^1 (row-major), ∂C/∂b^1, ∂C/∂w^2, ∂C/∂b^2, …</summary>
     public Span<T> Values => _storage.AsSpan(0, Length);
 
+    /// <summary>A zero gradient for a network of layer sizes <paramref name="sizes"/> (input layer first).</summary>
+    /// <exception cref="NablaException">The network has more parameters than one array holds.</exception>
     public Gradient(IReadOnlyList<int> sizes) : this(sizes, null) { }
 
     /// <summary>A gradient over the first P entries of <paramref name="storage"/> (which may hold more after them), or of a new array when null.</summary>
@@ -53,11 +55,14 @@ public sealed class Gradient<T> where T : unmanaged, IFloatingPointIeee754<T>
         return count <= Array.MaxLength ? (int)count : throw new NablaException($"[{string.Join(",", sizes)}] has {count:N0} parameters, more than one array holds");
     }
 
+    /// <summary><c>var (nablaB, nablaW) = gradient;</c> as network.py's <c>backprop</c> returns them.</summary>
     public void Deconstruct(out PerLayer<ArraySegment<T>> nablaB, out PerLayer<Matrix<T>> nablaW) => (nablaB, nablaW) = (Biases, Weights);
 
+    /// <summary>Sets every entry to zero, to sum a new mini-batch into.</summary>
     public void Clear() => Values.Clear();
 
     /// <summary>Adds <paramref name="other"/> to this gradient.</summary>
+    /// <exception cref="ArgumentException"><paramref name="other"/> has a different number of entries.</exception>
     public void Add(Gradient<T> other)
     {
         if (other.Length != Length) throw new ArgumentException($"a gradient of {other.Length} entries added to one of {Length}", nameof(other));
@@ -74,6 +79,7 @@ public sealed partial class Network<T>
     /// The backpropagation algorithm for one training example (x, y), as the chapter states it.
     /// Returns ∂C_x/∂b and ∂C_x/∂w for every layer.
     /// </summary>
+    /// <exception cref="NablaException"><paramref name="x"/> or <paramref name="y"/> does not have the input or output layer's size.</exception>
     public Gradient<T> Backprop(ReadOnlySpan<T> x, ReadOnlySpan<T> y, Cost cost)
     {
         var gradient = new Gradient<T>(Sizes);

@@ -13,7 +13,9 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly int _offset;
     private readonly bool _isView;
 
+    /// <summary>The number of rows: for w^l, the neurons of layer l.</summary>
     public int Rows { get; }
+    /// <summary>The number of columns: for w^l, the neurons of layer l−1.</summary>
     public int Columns { get; }
 
     /// <summary>
@@ -24,6 +26,9 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
         ? throw new InvalidOperationException($"this {Rows}×{Columns} matrix is a view into a larger buffer (a gradient's layer): use AsSpan() or AsMemory()")
         : _entries;
 
+    /// <summary>A <paramref name="rows"/> × <paramref name="columns"/> matrix of zeros, owning a new array.</summary>
+    /// <exception cref="ArgumentOutOfRangeException">A dimension is negative.</exception>
+    /// <exception cref="OverflowException">rows × columns exceeds <see cref="int.MaxValue"/>.</exception>
     public Matrix(int rows, int columns)
     {
         ArgumentOutOfRangeException.ThrowIfNegative(rows);
@@ -33,6 +38,8 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
         _entries = new T[checked(rows * columns)];
     }
 
+    /// <summary>A matrix over <paramref name="data"/>, row-major (the array is used, not copied).</summary>
+    /// <exception cref="ArgumentException"><paramref name="data"/> does not hold rows × columns entries.</exception>
     public Matrix(int rows, int columns, T[] data)
     {
         if (data.Length != checked(rows * columns))
@@ -52,6 +59,8 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
         (Rows, Columns, _entries, _offset, _isView) = (rows, columns, buffer, offset, true);
     }
 
+    /// <summary>The entry in row <paramref name="row"/> and column <paramref name="column"/>, by reference (w^l_jk is <c>w[j, k]</c>).</summary>
+    /// <exception cref="IndexOutOfRangeException">The position is outside the matrix.</exception>
     public ref T this[int row, int column]
     {
         get
@@ -62,6 +71,8 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
         }
     }
 
+    /// <summary>Row <paramref name="row"/> in place: for w^l, the weights into neuron j = <paramref name="row"/> of layer l.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="row"/> is not a row of the matrix.</exception>
     public Span<T> Row(int row) => (uint)row < (uint)Rows
         ? _entries.AsSpan(_offset + row * Columns, Columns)
         : throw new ArgumentOutOfRangeException(nameof(row), row, $"a {Rows}×{Columns} matrix has rows 0 to {Rows - 1}");
@@ -73,6 +84,7 @@ public sealed class Matrix<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// <summary>A matrix of its own with the same entries.</summary>
     public Matrix<T> Clone() => new(Rows, Columns, AsSpan().ToArray());
 
+    /// <summary>The element type and shape, e.g. <c>Matrix&lt;Single&gt;[30×784]</c> (not the entries).</summary>
     public override string ToString() => $"Matrix<{typeof(T).Name}>[{Rows}×{Columns}]";
 }
 
@@ -104,6 +116,7 @@ public sealed class PerLayer<TItem> : IReadOnlyList<TItem>
     /// <summary>L, the number of layers after the input layer.</summary>
     public int Count => _items.Length;
 
+    /// <summary>The values of layers 1 to L, in order.</summary>
     public IEnumerator<TItem> GetEnumerator() => ((IEnumerable<TItem>)_items).GetEnumerator();
     System.Collections.IEnumerator System.Collections.IEnumerable.GetEnumerator() => _items.GetEnumerator();
 }

@@ -22,6 +22,7 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
     private readonly ParallelGemm<T> _gemm;
     private readonly ParallelRows? _rows; // with more than one thread
 
+    /// <summary>The network whose z^l, a^l and δ^l the batch holds; its weights and biases are read, and updated in place.</summary>
     public Network<T> Network { get; }
     /// <summary>The most examples a batch can hold.</summary>
     public int Capacity { get; }

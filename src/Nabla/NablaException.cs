@@ -7,17 +7,21 @@ namespace Nabla;
 /// </summary>
 public class NablaException : Exception
 {
+    /// <summary>An error whose <paramref name="message"/> says what is wrong and where, in one line.</summary>
     public NablaException(string message) : base(message) { }
+    /// <summary>As <see cref="NablaException(string)"/>, keeping the <paramref name="inner"/> exception that revealed the problem.</summary>
     public NablaException(string message, Exception inner) : base(message, inner) { }
 }
 
 /// <summary>A data or model file whose bytes are not valid. <see cref="Path"/> and <see cref="Offset"/> say where.</summary>
 public class InvalidFileException : NablaException
 {
+    /// <summary>The file, as the caller named it.</summary>
     public string Path { get; }
     /// <summary>Byte offset in the (decompressed) file where the problem was found, or -1 when it concerns the whole file.</summary>
     public long Offset { get; }
 
+    /// <summary>The message reads "<paramref name="path"/>: at byte <paramref name="offset"/>: <paramref name="problem"/>" (without the offset when it is negative).</summary>
     public InvalidFileException(string path, long offset, string problem)
         : base(offset >= 0 ? $"{path}: at byte {offset}: {problem}" : $"{path}: {problem}")
     {

@@ -25,8 +25,11 @@ public sealed partial class Network<T> where T : unmanaged, IFloatingPointIeee75
     /// <summary>L: the number of layers after the input layer; the output layer is layer L.</summary>
     public int L => Sizes.Count - 1;
 
+    /// <summary>w^l for 1 ≤ l ≤ L: <c>Weights[l][j, k]</c> is w^l_jk, a Sizes[l] × Sizes[l−1] matrix.</summary>
     public PerLayer<Matrix<T>> Weights { get; }
+    /// <summary>b^l for 1 ≤ l ≤ L: <c>Biases[l][j]</c> is b^l_j.</summary>
     public PerLayer<T[]> Biases { get; }
+    /// <summary>σ of each layer 1 ≤ l ≤ L (the input layer has none).</summary>
     public PerLayer<Activation> Activations { get; }
 
     /// <summary>A network with one activation for every layer (sigmoid when none is given), initialised from <paramref name="seed"/>.</summary>
@@ -34,6 +37,7 @@ public sealed partial class Network<T> where T : unmanaged, IFloatingPointIeee75
         : this(sizes, Enumerable.Repeat(activation ?? Activation.Sigmoid, Math.Max(sizes.Count - 1, 0)).ToArray(), initialization, seed) { }
 
     /// <summary>A network with an activation per layer: <paramref name="activations"/>[l − 1] is σ of layer l.</summary>
+    /// <exception cref="NablaException">Fewer than two layers, a layer without neurons, or not one activation per layer after the input.</exception>
     public Network(IReadOnlyList<int> sizes, IReadOnlyList<Activation> activations, Initialization initialization = Initialization.StandardNormal, int seed = 0)
         : this(sizes, activations, CreateWeights(sizes), CreateBiases(sizes))
     {
@@ -41,6 +45,7 @@ public sealed partial class Network<T> where T : unmanaged, IFloatingPointIeee75
     }
 
     /// <summary>A network from given parameters (e.g. a loaded model file); the arrays are used, not copied.</summary>
+    /// <exception cref="NablaException">Fewer than two layers, a layer without neurons, or a count or shape that does not match <paramref name="sizes"/>.</exception>
     public Network(IReadOnlyList<int> sizes, IReadOnlyList<Activation> activations, IReadOnlyList<Matrix<T>> weights, IReadOnlyList<T[]> biases)
     {
         if (sizes.Count < 2) throw new NablaException($"a network needs at least an input and an output layer; got {sizes.Count} layer size(s)");
@@ -136,6 +141,7 @@ public sealed partial class Network<T> where T : unmanaged, IFloatingPointIeee75
             Weights.Select(w => new Matrix<TOther>(w.Rows, w.Columns, w.Data.Select(TOther.CreateChecked).ToArray())).ToArray(),
             Biases.Select(b => b.Select(TOther.CreateChecked).ToArray()).ToArray());
 
+    /// <summary>Precision, layer sizes and activations, e.g. <c>Network&lt;Single&gt;[784, 30, 10] (sigmoid, sigmoid)</c>.</summary>
     public override string ToString() =>
         $"Network<{typeof(T).Name}>[{string.Join(", ", Sizes)}] ({string.Join(", ", Activations.Select(a => a.Name))})";
 
@@ -164,6 +170,7 @@ public sealed class ForwardPass<T> where T : unmanaged, IFloatingPointIeee754<T>
         _z = sizes.Select((n, l) => new T[l == 0 ? 0 : n]).ToArray();
     }
 
+    /// <summary>L: the number of layers after the input layer.</summary>
     public int L => _a.Length - 1;
 
     /// <summary>z^l = w^l a^(l−1) + b^l, for 1 ≤ l ≤ L.</summary>

@@ -26,12 +26,18 @@ public abstract class Activation
     public abstract void MultiplyByDerivative<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> g, Span<T> delta, int width)
         where T : unmanaged, IFloatingPointIeee754<T>;
 
+    /// <summary>The activation's <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 
+    /// <summary>The chapter's σ(z) = 1/(1+e^(−z)), "sigmoid"; see <see cref="SigmoidActivation"/>.</summary>
     public static Activation Sigmoid { get; } = new SigmoidActivation();
+    /// <summary>tanh(z), "tanh"; see <see cref="TanhActivation"/>.</summary>
     public static Activation Tanh { get; } = new TanhActivation();
+    /// <summary>max(0, z), "relu"; see <see cref="ReLUActivation"/>.</summary>
     public static Activation ReLU { get; } = new ReLUActivation();
+    /// <summary>σ(z) = z, "identity" (also found as "linear"): the output layer of a regression.</summary>
     public static Activation Identity { get; } = new IdentityActivation();
+    /// <summary>ln(1 + e^z), "softplus"; see <see cref="SoftplusActivation"/>.</summary>
     public static Activation Softplus { get; } = new SoftplusActivation();
     /// <summary>Softmax over the neurons of a layer (chapter 3): not elementwise, see <see cref="SoftmaxActivation"/>.</summary>
     public static Activation Softmax { get; } = new SoftmaxActivation();
@@ -40,6 +46,7 @@ public abstract class Activation
     /// A user-supplied activation from σ and σ' on doubles. Slower than the built-in ones (one call per
     /// element) but exact; registered under its name so that model files naming it load again.
     /// </summary>
+    /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
     public static Activation Custom(string name, Func<double, double> function, Func<double, double> derivative)
     {
         var activation = new CustomActivation(name, function, derivative);
@@ -59,6 +66,8 @@ public abstract class Activation
     /// <summary>The names <see cref="FromName"/> knows.</summary>
     public static IReadOnlyCollection<string> KnownNames => Registry.Keys.Order().ToArray();
 
+    /// <summary>The activation registered under <paramref name="name"/> (case-insensitive, surrounding spaces ignored).</summary>
+    /// <exception cref="NablaException">No activation has that name; the message lists the known ones.</exception>
     public static Activation FromName(string name) =>
         Registry.TryGetValue(name.Trim(), out var a) ? a
         : throw new NablaException($"unknown activation '{name}'; known: {string.Join(", ", KnownNames)}");

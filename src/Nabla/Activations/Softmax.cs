@@ -12,8 +12,11 @@ namespace Nabla;
 /// </summary>
 public sealed class SoftmaxActivation : Activation
 {
+    /// <inheritdoc/>
     public override string Name => "softmax";
 
+    /// <summary>a = softmax(z) row by row, each row <paramref name="width"/> neurons (one example).</summary>
+    /// <exception cref="NablaException"><paramref name="width"/> is below 1 or does not divide the length of <paramref name="z"/>.</exception>
     public override void Apply<T>(ReadOnlySpan<T> z, Span<T> a, int width)
     {
         CheckWidth(z.Length, width);
@@ -34,6 +37,7 @@ public sealed class SoftmaxActivation : Activation
     }
 
     /// <summary>δ = Jᵀ g for each row: δ_k = a_k (g_k − Σ_j g_j a_j). <paramref name="g"/> and <paramref name="delta"/> may be the same span.</summary>
+    /// <exception cref="NablaException"><paramref name="width"/> is below 1 or does not divide the length of <paramref name="a"/>.</exception>
     public override void MultiplyByDerivative<T>(ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> g, Span<T> delta, int width)
     {
         CheckWidth(a.Length, width);

@@ -38,9 +38,12 @@ public abstract class Cost
     /// <exception cref="NablaException">The pair does not fit.</exception>
     public virtual void CheckOutputActivation(Activation output) { }
 
+    /// <summary>The cost's <see cref="Name"/>.</summary>
     public override string ToString() => Name;
 
+    /// <summary>The chapter's quadratic cost (Eq. 26–27), "quadratic" (also "mse"); see <see cref="QuadraticCost"/>.</summary>
     public static Cost Quadratic { get; } = new QuadraticCost();
+    /// <summary>The cross-entropy cost for sigmoid outputs (chapter 3), "cross-entropy"; see <see cref="CrossEntropyCost"/>.</summary>
     public static Cost CrossEntropy { get; } = new CrossEntropyCost();
     /// <summary>−ln a^L_y, for softmax outputs (chapter 3).</summary>
     public static Cost LogLikelihood { get; } = new LogLikelihoodCost();
@@ -54,8 +57,11 @@ public abstract class Cost
     /// <summary>Makes a user's cost findable by <see cref="FromName"/> (and so loadable from model files).</summary>
     public static void Register(Cost cost) => Registry[cost.Name] = cost;
 
+    /// <summary>The names <see cref="FromName"/> knows, in order.</summary>
     public static IReadOnlyCollection<string> KnownNames => Registry.Keys.Order().ToArray();
 
+    /// <summary>The cost registered under <paramref name="name"/> (case-insensitive, surrounding spaces ignored).</summary>
+    /// <exception cref="NablaException">No cost has that name; the message lists the known ones.</exception>
     public static Cost FromName(string name) =>
         Registry.TryGetValue(name.Trim(), out var c) ? c
         : throw new NablaException($"unknown cost '{name}'; known: {string.Join(", ", KnownNames)}");
@@ -64,8 +70,10 @@ public abstract class Cost
 /// <summary>Eq. 27: C_x = ½‖y − a^L‖²; ∇_a C_x = a^L − y (so BP1 becomes Eq. 30).</summary>
 public sealed class QuadraticCost : Cost
 {
+    /// <inheritdoc/>
     public override string Name => "quadratic";
 
+    /// <inheritdoc/>
     public override T Total<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y)
     {
         T sum = T.Zero;
@@ -77,6 +85,7 @@ public sealed class QuadraticCost : Cost
         return sum / (T.One + T.One);
     }
 
+    /// <inheritdoc/>
     public override void Gradient<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> gradient) => TensorPrimitives.Subtract(a, y, gradient);
 }
 
@@ -87,8 +96,10 @@ public sealed class QuadraticCost : Cost
 /// </summary>
 public sealed class CrossEntropyCost : Cost
 {
+    /// <inheritdoc/>
     public override string Name => "cross-entropy";
 
+    /// <inheritdoc/>
     public override T Total<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y)
     {
         T sum = T.Zero;
@@ -101,6 +112,7 @@ public sealed class CrossEntropyCost : Cost
         return sum;
     }
 
+    /// <inheritdoc/>
     public override void Gradient<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> gradient)
     {
         for (int i = 0; i < a.Length; i++)
@@ -115,6 +127,7 @@ public sealed class CrossEntropyCost : Cost
                                      "use sigmoid for the output layer (or softmax with the log-likelihood cost)");
     }
 
+    /// <summary>BP1; with a sigmoid output layer σ' = a(1 − a) cancels and δ^L = a^L − y, which stays finite where a saturates at 0 or 1.</summary>
     public override void OutputError<T>(Activation outputActivation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> delta, int width)
     {
         if (outputActivation is SigmoidActivation)

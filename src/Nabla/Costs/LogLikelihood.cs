@@ -10,8 +10,10 @@ namespace Nabla;
 /// </summary>
 public sealed class LogLikelihoodCost : Cost
 {
+    /// <inheritdoc/>
     public override string Name => "log-likelihood";
 
+    /// <inheritdoc/>
     public override T Total<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y)
     {
         T sum = T.Zero;
@@ -20,6 +22,7 @@ public sealed class LogLikelihoodCost : Cost
         return sum;
     }
 
+    /// <inheritdoc/>
     public override void Gradient<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> gradient)
     {
         for (int i = 0; i < a.Length; i++) gradient[i] = y[i] == T.Zero ? T.Zero : -y[i] / a[i];
@@ -33,6 +36,7 @@ public sealed class LogLikelihoodCost : Cost
                                      "does not give one; use softmax for the output layer");
     }
 
+    /// <summary>BP1; with a softmax output layer the Jacobian and −y/a cancel and δ^L = a^L − y (y one-hot, so Σ_j y_j = 1).</summary>
     public override void OutputError<T>(Activation outputActivation, ReadOnlySpan<T> z, ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> delta, int width)
     {
         if (outputActivation is SoftmaxActivation)

@@ -9,6 +9,7 @@ public readonly record struct ImageShape(int Rows, int Columns)
     /// <summary>Rows × columns: the length of the input vector the image is.</summary>
     public int Pixels => Rows * Columns;
 
+    /// <summary>"rows×columns", e.g. <c>28×28</c>.</summary>
     public override string ToString() => $"{Rows}×{Columns}";
 }
 
@@ -39,7 +40,9 @@ public sealed class Dataset
     public float[]? Targets { get; }
     /// <summary>True when the targets are classes (<see cref="Labels"/>), false when they are real values (<see cref="Targets"/>).</summary>
     public bool IsClassification => Labels is not null;
+    /// <summary>n, the number of examples.</summary>
     public int Count { get; }
+    /// <summary>The length of an input vector x: the input layer's neurons (784 for 28×28 images).</summary>
     public int InputSize { get; }
     /// <summary>The number of classes; 0 for regression.</summary>
     public int ClassCount { get; }
@@ -133,6 +136,7 @@ public sealed class Dataset
     }
 
     /// <summary>The input vector of example <paramref name="index"/>.</summary>
+    /// <exception cref="NablaException">There is no such example.</exception>
     public ReadOnlySpan<float> Input(int index)
     {
         if ((uint)index >= (uint)Count)
@@ -141,6 +145,7 @@ public sealed class Dataset
     }
 
     /// <summary>A copy of examples <paramref name="start"/> .. <paramref name="start"/> + <paramref name="count"/> − 1.</summary>
+    /// <exception cref="NablaException">The range is not within the data set.</exception>
     public Dataset Slice(int start, int count)
     {
         if (start < 0 || count < 0 || (long)start + count > Count)

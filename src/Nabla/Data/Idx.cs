@@ -40,10 +40,16 @@ public sealed class IdxImages
 {
     /// <summary>All pixels, image after image, each image row-major; length Count × Rows × Columns.</summary>
     public byte[] Pixels { get; }
+    /// <summary>The number of images.</summary>
     public int Count { get; }
+    /// <summary>The height of an image, in pixels.</summary>
     public int Rows { get; }
+    /// <summary>The width of an image, in pixels.</summary>
     public int Columns { get; }
 
+    /// <summary>Images over <paramref name="pixels"/> (used, not copied).</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="pixels"/> is null.</exception>
+    /// <exception cref="NablaException">The count is negative, a side is not positive, or the pixels are not count × rows × columns.</exception>
     public IdxImages(byte[] pixels, int count, int rows, int columns)
     {
         ArgumentNullException.ThrowIfNull(pixels);

@@ -31,8 +31,11 @@ public sealed class ImageInputs
         (Rows, Columns, ClassNames) = (rows, columns, classNames.ToArray());
     }
 
+    /// <summary>The height of an image, in pixels.</summary>
     public int Rows { get; }
+    /// <summary>The width of an image, in pixels.</summary>
     public int Columns { get; }
+    /// <summary>Rows × Columns: the input layer's neurons.</summary>
     public int InputSize => Rows * Columns;
     /// <summary>One name per output neuron: Fashion-MNIST's when the data was Fashion-MNIST, else the labels "0", "1", ….</summary>
     public IReadOnlyList<string> ClassNames { get; }
@@ -50,6 +53,7 @@ public sealed class ImageInputs
         return side > 0 && side * side == inputSize && classCount > 0 ? new ImageInputs(side, side, NumberedClasses(classCount)) : null;
     }
 
+    /// <summary>The description as one line of JSON (version, rows, columns, the input's scaling, the class names), for the model file's metadata.</summary>
     public string ToJson() => new JsonObject
     {
         ["version"] = 1,

@@ -16,6 +16,7 @@ public abstract class TableColumn
 
     /// <summary>The column's name, from the file's header.</summary>
     public string Name { get; }
+    /// <summary>Whether the cells are numbers or text.</summary>
     public abstract ColumnKind Kind { get; }
     /// <summary>The number of cells.</summary>
     public abstract int Count { get; }
@@ -24,6 +25,7 @@ public abstract class TableColumn
     /// <summary>Cell <paramref name="row"/> as text, for messages and output ("" when missing).</summary>
     public abstract string CellText(int row);
 
+    /// <summary>Name, kind and length, e.g. <c>age (Numeric, 891 rows)</c>.</summary>
     public override string ToString() => $"{Name} ({Kind}, {Count} rows)";
 }
 
@@ -55,9 +57,13 @@ public sealed class NumericColumn : TableColumn
 
     /// <summary>The cells; NaN where missing.</summary>
     public float[] Values { get; }
+    /// <inheritdoc/>
     public override ColumnKind Kind => ColumnKind.Numeric;
+    /// <inheritdoc/>
     public override int Count => Values.Length;
+    /// <summary>True when the cell is NaN.</summary>
     public override bool IsMissing(int row) => float.IsNaN(Values[row]);
+    /// <summary>The value in the shortest text that reads back to the same float ("R", invariant culture); "" when missing.</summary>
     public override string CellText(int row) => IsMissing(row) ? "" : Values[row].ToString("R", System.Globalization.CultureInfo.InvariantCulture);
 }
 
@@ -82,9 +88,13 @@ public sealed class TextColumn : TableColumn
     public int[] Codes { get; }
     /// <summary>The distinct values, in order of first appearance.</summary>
     public IReadOnlyList<string> Categories { get; }
+    /// <inheritdoc/>
     public override ColumnKind Kind => ColumnKind.Text;
+    /// <inheritdoc/>
     public override int Count => Codes.Length;
+    /// <summary>True when the cell's code is −1.</summary>
     public override bool IsMissing(int row) => Codes[row] < 0;
+    /// <summary>The cell's category; "" when missing.</summary>
     public override string CellText(int row) => Codes[row] < 0 ? "" : Categories[Codes[row]];
 }
 
@@ -124,7 +134,9 @@ public sealed class Table
 
     /// <summary>Where the table came from, for messages.</summary>
     public string Source { get; }
+    /// <summary>The columns, in the file's order; at least one.</summary>
     public IReadOnlyList<TableColumn> Columns { get; }
+    /// <summary>The number of rows (data rows: a header is not one), the same in every column.</summary>
     public int RowCount => Columns[0].Count;
 
     /// <summary>The column called <paramref name="name"/>.</summary>

@@ -31,6 +31,7 @@ public sealed record TableSettings
     public required IReadOnlyList<string> Targets { get; init; }
     /// <summary>The input columns; null: every column that is not a target.</summary>
     public IReadOnlyList<string>? Features { get; init; }
+    /// <summary>What to do with an empty cell; by default an error.</summary>
     public MissingValues Missing { get; init; } = MissingValues.Error;
     /// <summary>Classification or regression; null decides from the target: text, or whole numbers with at most
     /// <see cref="TablePreprocessing.MaxAutomaticClasses"/> distinct values, are classes; other numbers are regression.</summary>
@@ -53,7 +54,9 @@ public sealed class FeatureEncoding
     private readonly Dictionary<string, int>.AlternateLookup<ReadOnlySpan<char>> _spanLookup;
     private readonly double _inverseDeviation;
 
+    /// <summary>The input column's name.</summary>
     public string Name { get; }
+    /// <summary>Numeric (one standardised input) or text (one-hot, <see cref="Width"/> inputs).</summary>
     public ColumnKind Kind { get; }
     /// <summary>For a numeric column, the training mean (input = (x − mean) / standard deviation).</summary>
     public double Mean { get; }
@@ -109,7 +112,9 @@ public sealed class TablePreprocessing
     public IReadOnlyList<FeatureEncoding> Features { get; }
     /// <summary>The target column names.</summary>
     public IReadOnlyList<string> Targets { get; }
+    /// <summary>Classification or regression.</summary>
     public TableTask Task { get; }
+    /// <summary>True for <see cref="TableTask.Classification"/>.</summary>
     public bool IsClassification => Task == TableTask.Classification;
     /// <summary>For classification, the class names in the order of the output neurons; empty for regression.</summary>
     public IReadOnlyList<string> Classes { get; }
@@ -117,6 +122,11 @@ public sealed class TablePreprocessing
     public IReadOnlyList<double> TargetMeans { get; }
     /// <summary>For regression, each target's training standard deviation.</summary>
     public IReadOnlyList<double> TargetStandardDeviations { get; }
+    /// <summary>
+    /// How empty cells were treated in training, and so are when the model is applied: <see cref="MissingValues.Mean"/> fills them;
+    /// under <see cref="MissingValues.Drop"/> <see cref="UsableRows"/> leaves such rows out of an evaluation, but a row to predict
+    /// with an empty cell is an error.
+    /// </summary>
     public MissingValues Missing { get; }
     /// <summary>The number of network inputs the features make.</summary>
     public int InputSize { get; }
@@ -546,10 +556,13 @@ public sealed class TableRows
     internal TableRows(Table table, TableSettings settings, int[] indices, TableTask task, string[] classes, int[] classOfRow)
         => (Table, Settings, Indices, Task, Classes, ClassOfRow) = (table, settings, indices, task, classes, classOfRow);
 
+    /// <summary>The table the rows are of.</summary>
     public Table Table { get; }
+    /// <summary>The settings the rows were chosen under.</summary>
     public TableSettings Settings { get; }
     /// <summary>The table rows to learn from, ascending.</summary>
     public int[] Indices { get; }
+    /// <summary>The task: as set in <see cref="Settings"/>, or decided from the target column.</summary>
     public TableTask Task { get; }
     /// <summary>For classification, the class names (sorted); else empty.</summary>
     public IReadOnlyList<string> Classes { get; }

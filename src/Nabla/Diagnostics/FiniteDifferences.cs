@@ -21,6 +21,7 @@ public readonly record struct Parameter(int Layer, int J, int K)
     /// <summary>The weight w^l_jk.</summary>
     public static Parameter Weight(int layer, int j, int k) => new(layer, j, k);
 
+    /// <summary>True for a bias b^l_j (<see cref="K"/> is −1), false for a weight.</summary>
     public bool IsBias => K < 0;
 
     /// <summary>Where the parameter lives in <paramref name="network"/>.</summary>
@@ -31,6 +32,7 @@ public readonly record struct Parameter(int Layer, int J, int K)
     public ref T In<T>(Gradient<T> gradient) where T : unmanaged, IFloatingPointIeee754<T> =>
         ref IsBias ? ref gradient.Biases[Layer].AsSpan()[J] : ref gradient.Weights[Layer][J, K];
 
+    /// <summary>The chapter's symbol: <c>b^2_5</c>, <c>w^1_{18,740}</c>.</summary>
     public override string ToString() => IsBias ? Notation.Indexed("b", Layer, J) : Notation.Weight(Layer, J, K);
 
     /// <summary>In words: "the weight into neuron 18 of layer 1 from neuron 740 of layer 0", "the bias of neuron 5 of layer 2".</summary>

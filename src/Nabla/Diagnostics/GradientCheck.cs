@@ -20,6 +20,7 @@ public sealed record GradientCheckOptions
     public double Floor { get; init; } = 1e-4;
     /// <summary>Check only this many parameters, drawn without replacement from <see cref="Seed"/>; null checks every one.</summary>
     public int? Sample { get; init; }
+    /// <summary>Seed of the draw of parameters when <see cref="Sample"/> is set: the same seed checks the same ones.</summary>
     public int Seed { get; init; } = 1;
 }
 
@@ -41,6 +42,7 @@ public sealed record GradientCheckResult(
 {
     /// <summary>The figure the check is judged on: the largest central-difference relative error.</summary>
     public double MaxRelativeError => MaxRelativeErrorCentral;
+    /// <summary>True when both the central and the forward differences agree with the gradient within <see cref="Options"/>' tolerances.</summary>
     public bool Passed => MaxRelativeErrorCentral <= Options.CentralTolerance && MaxRelativeErrorForward <= Options.ForwardTolerance;
 }
 
@@ -126,6 +128,7 @@ public sealed record GradientTimingResult(
     long ForwardPassesFiniteDifference, DifferenceScheme Scheme, double SecondsPerForwardPass,
     double MillionWeightsFiniteDifferenceSecondsExtrapolated, double MillionWeightsBackpropSecondsExtrapolated)
 {
+    /// <summary>How many times longer the finite-difference gradient took than backprop's.</summary>
     public double Ratio => FiniteDifferenceSeconds / BackpropSeconds;
 }
 

@@ -30,7 +30,9 @@ public sealed class ComputeContext : IDisposable
     /// <summary>How many times work was cut into parts for more than one thread, run by the team or <see cref="Solo"/> (a count the tests read to know that work was really split).</summary>
     internal long SplitRuns { get; private set; }
 
+    /// <summary>A team of <paramref name="threads"/> threads: the caller and <paramref name="threads"/> − 1 workers, started now.</summary>
     /// <param name="threads">1 to 64; 1 starts no thread.</param>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="threads"/> is outside 1 to 64.</exception>
     public ComputeContext(int threads)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(threads, 1);
@@ -40,6 +42,8 @@ public sealed class ComputeContext : IDisposable
     }
 
     /// <summary>Runs part 0 of <paramref name="work"/> here and parts 1 … Threads − 1 on the workers; returns when all are done.</summary>
+    /// <exception cref="AggregateException">A part threw (on a team of threads; the first failure is inside).</exception>
+    /// <exception cref="ObjectDisposedException">The context, of more than one thread, was disposed.</exception>
     public void Run(ParallelWork work)
     {
         ArgumentNullException.ThrowIfNull(work);
@@ -97,12 +101,14 @@ public sealed class ComputeContext : IDisposable
         return (start, end);
     }
 
+    /// <summary>Stops the workers; a later <see cref="Run"/> on more than one thread throws <see cref="ObjectDisposedException"/>.</summary>
     public void Dispose()
     {
         _team?.Stop();
         GC.SuppressFinalize(this);
     }
 
+    /// <summary>Stops the workers of a context that was never disposed.</summary>
     // The workers reference only the team, so an abandoned context is collected and its finalizer stops them.
     ~ComputeContext() => _team?.Stop();
 

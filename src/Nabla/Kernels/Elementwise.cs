@@ -8,7 +8,9 @@ namespace Nabla.Kernels;
 /// <summary>An activation's derivative σ'(z) as an operator, given z and a = σ(z) (whichever is cheaper to use).</summary>
 public interface IDerivativeOperator<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>σ'(z) for one element, given z and a = σ(z).</summary>
     static abstract T Invoke(T z, T a);
+    /// <summary>σ'(z) for a vector of elements, the same function as the scalar <see cref="Invoke(T, T)"/>.</summary>
     static abstract Vector<T> Invoke(Vector<T> z, Vector<T> a);
 }
 

@@ -25,11 +25,14 @@ public sealed class ParallelGemm<T> where T : unmanaged, IFloatingPointIeee754<T
     private readonly Work _work = new();
     private readonly long _minParallelWork;
 
+    /// <summary>The threads the products are split across.</summary>
     public ComputeContext Context { get; }
 
     /// <summary>How many pieces the last product was cut into (1: it ran on the calling thread alone).</summary>
     internal int LastPieces { get; private set; }
 
+    /// <summary>Products on the threads of <paramref name="context"/>; those under <see cref="MinParallelWork"/> multiply-adds stay on the calling thread.</summary>
+    /// <exception cref="ArgumentNullException"><paramref name="context"/> is null.</exception>
     public ParallelGemm(ComputeContext context) : this(context, MinParallelWork) { }
 
     /// <param name="context">The threads.</param>

@@ -11,6 +11,7 @@ namespace Nabla.Kernels;
 /// </summary>
 public readonly record struct WeightPenalty<T>(T L2, T L1) where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>No penalty: L2 = L1 = 0.</summary>
     public static WeightPenalty<T> None => default;
 }
 

@@ -64,8 +64,11 @@ public sealed class Predictor
     /// <summary>What a model trained on images takes (their size, its class names); null for a model trained on a table.</summary>
     public ImageInputs? Images { get; }
 
+    /// <summary>The trained network; inputs go in encoded by <see cref="Preprocessing"/>.</summary>
     public Network<float> Network { get; }
+    /// <summary>What turns raw values into network inputs, and outputs into classes or values in the targets' units.</summary>
     public TablePreprocessing Preprocessing { get; }
+    /// <summary>True when the model predicts classes, false when it predicts values.</summary>
     public bool IsClassification => Preprocessing.IsClassification;
     /// <summary>The class names, in the order of the outputs (empty for regression).</summary>
     public IReadOnlyList<string> Classes => Preprocessing.Classes;
@@ -305,6 +308,7 @@ public sealed class Predictions
     internal Predictions(Predictor predictor, int count, float[] outputs, int[]? classes) =>
         (_predictor, Count, Outputs, ClassIndices) = (predictor, count, outputs, classes);
 
+    /// <summary>The number of rows (or images) predicted.</summary>
     public int Count { get; }
     /// <summary>Row after row, <see cref="Predictor.OutputSize"/> values each: class probabilities, or values in the targets' units.</summary>
     public float[] Outputs { get; }

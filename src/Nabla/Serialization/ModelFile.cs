@@ -15,9 +15,12 @@ public sealed record LoadedModel<T>(Network<T> Network, Cost? Cost, IReadOnlyDic
 /// </summary>
 public static class ModelFile
 {
+    /// <summary>The value of the metadata key <c>format</c> in a Nabla model file.</summary>
     public const string Format = "nabla-feedforward";
 
+    /// <summary>The tensor name of w^<paramref name="l"/>: <c>layers.{l}.weight</c>.</summary>
     public static string WeightName(int l) => $"layers.{l}.weight";
+    /// <summary>The tensor name of b^<paramref name="l"/>: <c>layers.{l}.bias</c>.</summary>
     public static string BiasName(int l) => $"layers.{l}.bias";
 
     /// <summary>Writes the network atomically (temporary file, flush, rename): an existing file is replaced whole or not at all.</summary>

@@ -12,9 +12,14 @@ namespace Nabla;
 /// </summary>
 public static class OnnxExport
 {
+    /// <summary>The ONNX operator set the graph imports (default domain).</summary>
     public const int Opset = 13;
-    public const long IrVersion = 7; // the IR version that goes with opset 13
-    public const string InputName = "input", OutputName = "output";
+    /// <summary>The ONNX IR version written: the one that goes with opset 13.</summary>
+    public const long IrVersion = 7;
+    /// <summary>The graph's input, [N, n_0] float.</summary>
+    public const string InputName = "input";
+    /// <summary>The graph's output, [N, n_L] float.</summary>
+    public const string OutputName = "output";
 
     // onnx.proto field numbers, per message.
     private static class Model { public const int IrVersion = 1, ProducerName = 2, ProducerVersion = 3, Graph = 7, OpsetImport = 8; }

@@ -10,9 +10,11 @@ namespace Nabla.Serialization;
 /// </summary>
 public sealed class SafeTensorEntry
 {
+    /// <summary>The tensor's name, unique in its file (e.g. <c>layers.1.weight</c>).</summary>
     public string Name { get; }
     /// <summary><c>"F32"</c> or <c>"F64"</c>.</summary>
     public string DType { get; }
+    /// <summary>The dimensions, outermost first (empty for a scalar).</summary>
     public long[] Shape { get; }
     /// <summary>The elements, row-major, little-endian.</summary>
     public byte[] Data { get; }
@@ -163,8 +165,10 @@ public sealed class SafeTensorsFile
         _byName = entries.ToDictionary(e => e.Name, StringComparer.Ordinal);
     }
 
+    /// <summary>True when the file has a tensor called <paramref name="name"/>.</summary>
     public bool Contains(string name) => _byName.ContainsKey(name);
 
+    /// <summary>The tensor called <paramref name="name"/>, or false when the file has none.</summary>
     public bool TryGet(string name, [System.Diagnostics.CodeAnalysis.NotNullWhen(true)] out SafeTensorEntry? entry) =>
         _byName.TryGetValue(name, out entry);
 

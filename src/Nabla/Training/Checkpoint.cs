@@ -18,29 +18,43 @@ namespace Nabla;
 /// </summary>
 public static class Checkpoint
 {
+    /// <summary>The network as a model file <c>nabla evaluate</c> reads; also the stem of the tagged copies (<c>model.3.safetensors</c>).</summary>
     public const string ModelFileName = "model.safetensors";
+    /// <summary>Stem of the tagged files holding the best network so far (<see cref="TrainingRun{T}.Best"/>).</summary>
     public const string BestFileName = "best.safetensors";
+    /// <summary>Stem of the tagged files holding the optimiser's buffers (velocities, Adam's moments).</summary>
     public const string OptimizerFileName = "optimizer.safetensors";
+    /// <summary>The state file, written last: the checkpoint is the save it names.</summary>
     public const string StateFileName = "state.json";
 
     /// <summary>What state.json holds.</summary>
     public sealed class State
     {
+        /// <summary>The next epoch to run (0-based), i.e. the epochs done (<see cref="TrainingRun{T}.Epoch"/>).</summary>
         public int Epoch { get; set; }
         /// <summary>Where the epoch stands (<see cref="Sgd{T}.Position"/>): 0 at an epoch's end, else the next example of an interrupted epoch.</summary>
         public int Position { get; set; }
         /// <summary>The tag of the tensor files this state belongs to.</summary>
         public long Save { get; set; }
+        /// <summary>The element type of the tensors, as a safetensors dtype: <c>F32</c> or <c>F64</c>; a run of the other precision refuses it.</summary>
         public string Precision { get; set; } = "";
+        /// <summary>The optimiser's <see cref="Optimizer{T}.Name"/>; a run with another optimiser refuses the checkpoint.</summary>
         public string Optimizer { get; set; } = "";
+        /// <summary>The optimiser's step count t (Adam's bias corrections depend on it).</summary>
         public long OptimizerSteps { get; set; }
+        /// <summary>The schedule's <see cref="LearningRateSchedule.Name"/>; a run with another schedule refuses the checkpoint.</summary>
         public string Schedule { get; set; } = "";
+        /// <summary>What <see cref="LearningRateSchedule.SaveState"/> gave (η, and the halving schedule's counters).</summary>
         public Dictionary<string, double> ScheduleState { get; set; } = [];
+        /// <summary>What <see cref="EarlyStopping.SaveState"/> gave; null when the run has no early stopping.</summary>
         public Dictionary<string, double>? EarlyStoppingState { get; set; }
+        /// <summary>The epoch of the best network (<see cref="TrainingRun{T}.BestEpoch"/>); −1 before any evaluation.</summary>
         public int BestEpoch { get; set; }
+        /// <summary>Its score (<see cref="TrainingRun{T}.BestAccuracy"/>).</summary>
         public double BestAccuracy { get; set; }
         /// <summary>xoshiro256** state words, as decimal strings (JSON numbers lose 64-bit precision in many readers).</summary>
         public string[] Random { get; set; } = [];
+        /// <summary>The training examples' order after the last shuffle (<see cref="Sgd{T}.Order"/>).</summary>
         public int[] Order { get; set; } = [];
         /// <summary>The epoch's key of the image expansion (<see cref="Sgd{T}.ExpansionKey"/>), as a decimal string; null when the run expands no data.</summary>
         public string? ExpansionKey { get; set; }

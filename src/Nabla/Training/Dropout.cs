@@ -18,6 +18,8 @@ public sealed class Dropout
     /// <summary>p, the probability of dropping a hidden neuron.</summary>
     public double Probability { get; }
 
+    /// <summary>Dropout that drops each hidden neuron with probability <paramref name="probability"/>.</summary>
+    /// <exception cref="NablaException"><paramref name="probability"/> is not in [0, 1).</exception>
     public Dropout(double probability)
     {
         if (!(probability >= 0 && probability < 1)) throw new NablaException($"the dropout probability p must be in [0, 1), got {probability}");

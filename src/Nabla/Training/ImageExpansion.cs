@@ -19,6 +19,7 @@ public enum ImageInterpolation
 /// </summary>
 public readonly record struct ImageMove(int Right, int Down, double Degrees, bool Mirrored = false)
 {
+    /// <summary>The move in words, e.g. <c>mirrored, right 1, down -2, 7.5°</c>.</summary>
     public override string ToString() => string.Create(CultureInfo.InvariantCulture, $"{(Mirrored ? "mirrored, " : "")}right {Right}, down {Down}, {Degrees:0.##}°");
 }
 

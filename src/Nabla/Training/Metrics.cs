@@ -11,6 +11,8 @@ public sealed class ConfusionMatrix
 {
     private readonly int[] _counts;
 
+    /// <summary>An empty matrix for <paramref name="classes"/> classes.</summary>
+    /// <exception cref="ArgumentOutOfRangeException"><paramref name="classes"/> is below 1.</exception>
     public ConfusionMatrix(int classes)
     {
         ArgumentOutOfRangeException.ThrowIfLessThan(classes, 1);
@@ -18,11 +20,15 @@ public sealed class ConfusionMatrix
         _counts = new int[classes * classes];
     }
 
+    /// <summary>The number of classes: the matrix is ClassCount × ClassCount.</summary>
     public int ClassCount { get; }
     /// <summary>How many examples of class <paramref name="actual"/> were predicted <paramref name="predicted"/>.</summary>
     public int this[int actual, int predicted] => _counts[actual * ClassCount + predicted];
+    /// <summary>The number of examples counted.</summary>
     public int Total => _counts.Sum();
+    /// <summary>The examples predicted right: the diagonal's sum.</summary>
     public int Correct => Enumerable.Range(0, ClassCount).Sum(c => this[c, c]);
+    /// <summary>Correct / Total, 0 to 1; NaN when nothing was counted.</summary>
     public double Accuracy => Total == 0 ? double.NaN : (double)Correct / Total;
     /// <summary>Examples of class c.</summary>
     public int Support(int c) => Enumerable.Range(0, ClassCount).Sum(p => this[c, p]);
@@ -33,6 +39,7 @@ public sealed class ConfusionMatrix
     /// <summary>Of the examples of class c, the share predicted c; NaN when there are none.</summary>
     public double Recall(int c) => Support(c) == 0 ? double.NaN : (double)this[c, c] / Support(c);
 
+    /// <summary>Counts one example of class <paramref name="actual"/> predicted <paramref name="predicted"/>; both must be in [0, <see cref="ClassCount"/>).</summary>
     public void Add(int actual, int predicted) => _counts[actual * ClassCount + predicted]++;
 
     /// <summary>The confusion matrix of <paramref name="network"/> (argmax of a^L) on classification data.</summary>
@@ -97,6 +104,7 @@ public sealed record RegressionScores(double MeanSquaredError, double MeanAbsolu
         return new RegressionScores(mse / targets, mae / targets, r2 / targets, n);
     }
 
+    /// <summary>"MSE …, MAE …, R² …", five significant digits (R² to four decimals).</summary>
     public override string ToString() => string.Create(System.Globalization.CultureInfo.InvariantCulture,
         $"MSE {MeanSquaredError:G5}, MAE {MeanAbsoluteError:G5}, R² {RSquared:F4}");
 }

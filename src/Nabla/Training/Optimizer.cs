@@ -154,9 +154,12 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 /// </summary>
 public sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <inheritdoc/>
     public override string Name => "sgd";
+    /// <summary>Empty: plain SGD keeps nothing between steps.</summary>
     public override IReadOnlyDictionary<string, T[]> State { get; } = new Dictionary<string, T[]>();
 
+    /// <summary>The penalty's part of the step (weight decay, <see cref="Regularization.Decay{T}"/>), then w → w − (η/m) Σ_x δ (a^(l−1))ᵀ fused with BP3/BP4.</summary>
     public override void Step(MiniBatch<T> batch, T eta, Regularization regularization, int n)
     {
         regularization.Decay(batch.Network, eta, n); // the penalty's part first: w → (1 − ηλ/n) w (L2)
@@ -177,6 +180,7 @@ public sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatin
         Steps++;
     }
 
+    /// <summary>w → w − η ∇C, b → b − η ∇C, with <paramref name="gradient"/> the mean ∇C.</summary>
     public override void Step(Network<T> network, Gradient<T> gradient, T eta)
     {
         for (int l = 1; l <= network.L; l++)
@@ -198,9 +202,13 @@ public sealed class MomentumOptimizer<T> : Optimizer<T> where T : unmanaged, IFl
 
     /// <summary>μ, the momentum coefficient (1 − μ is the friction).</summary>
     public double Mu { get; }
+    /// <inheritdoc/>
     public override string Name => "momentum";
+    /// <summary>The velocities v, <c>velocity.{l}.weight</c> and <c>velocity.{l}.bias</c>.</summary>
     public override IReadOnlyDictionary<string, T[]> State => _named;
 
+    /// <summary>Momentum for a network of layer sizes <paramref name="sizes"/>, velocities starting at 0.</summary>
+    /// <exception cref="NablaException"><paramref name="mu"/> is not in [0, 1).</exception>
     public MomentumOptimizer(IReadOnlyList<int> sizes, double mu)
     {
         if (!(mu >= 0 && mu < 1)) throw new NablaException($"the momentum coefficient μ must be in [0, 1), got {mu}");
@@ -213,6 +221,7 @@ public sealed class MomentumOptimizer<T> : Optimizer<T> where T : unmanaged, IFl
     public override void Step(MiniBatch<T> batch, T eta, Regularization regularization, int n) =>
         Update(batch.Network, MeanGradient(batch), eta, regularization.GradientCoefficients<T>(n), batch.Context);
 
+    /// <summary>v → μv − η∇C, w → w + v on this thread, with <paramref name="gradient"/> the mean ∇C (penalty included, if any).</summary>
     public override void Step(Network<T> network, Gradient<T> gradient, T eta) => Update(network, gradient, eta, WeightPenalty<T>.None, ComputeContext.Serial);
 
     internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
@@ -243,12 +252,19 @@ public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloati
     private readonly RangeRule _rule;
     private AdamStep<T> _step;
 
+    /// <summary>β₁, the decay of the first-moment estimate m, in [0, 1).</summary>
     public double Beta1 { get; }
+    /// <summary>β₂, the decay of the second-moment estimate v, in [0, 1).</summary>
     public double Beta2 { get; }
+    /// <summary>ε, added to √v̂ so that the step stays finite where v̂ ≈ 0.</summary>
     public double Epsilon { get; }
+    /// <inheritdoc/>
     public override string Name => "adam";
+    /// <summary>The moment estimates, <c>m.{l}.weight</c>, <c>m.{l}.bias</c>, <c>v.{l}.weight</c>, <c>v.{l}.bias</c>.</summary>
     public override IReadOnlyDictionary<string, T[]> State => _named;
 
+    /// <summary>Adam for a network of layer sizes <paramref name="sizes"/>, moments starting at 0.</summary>
+    /// <exception cref="NablaException">β₁ or β₂ is not in [0, 1), or ε is not positive.</exception>
     public AdamOptimizer(IReadOnlyList<int> sizes, double beta1, double beta2, double epsilon)
     {
         if (!(beta1 >= 0 && beta1 < 1) || !(beta2 >= 0 && beta2 < 1)) throw new NablaException($"Adam's β₁ and β₂ must be in [0, 1), got {beta1} and {beta2}");
@@ -263,6 +279,7 @@ public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloati
     public override void Step(MiniBatch<T> batch, T eta, Regularization regularization, int n) =>
         Update(batch.Network, MeanGradient(batch), eta, regularization.GradientCoefficients<T>(n), batch.Context);
 
+    /// <summary>One Adam step (t → t + 1) on this thread, with <paramref name="gradient"/> the mean ∇C (penalty included, if any).</summary>
     public override void Step(Network<T> network, Gradient<T> gradient, T eta) => Update(network, gradient, eta, WeightPenalty<T>.None, ComputeContext.Serial);
 
     internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)

@@ -22,8 +22,13 @@ public enum RegularizationKind
 /// </summary>
 public readonly record struct Regularization(RegularizationKind Kind, double Lambda)
 {
+    /// <summary>No penalty.</summary>
     public static Regularization None => default;
+    /// <summary>L2 regularisation (weight decay) of strength λ = <paramref name="lambda"/>.</summary>
+    /// <exception cref="NablaException">λ is negative or not finite.</exception>
     public static Regularization L2(double lambda) => new(RegularizationKind.L2, CheckLambda(lambda));
+    /// <summary>L1 regularisation of strength λ = <paramref name="lambda"/>.</summary>
+    /// <exception cref="NablaException">λ is negative or not finite.</exception>
     public static Regularization L1(double lambda) => new(RegularizationKind.L1, CheckLambda(lambda));
 
     /// <summary>True when there is a penalty to add.</summary>
@@ -84,6 +89,7 @@ public readonly record struct Regularization(RegularizationKind Kind, double Lam
         return Kind == RegularizationKind.L2 ? new(scale, T.Zero) : new(T.Zero, scale);
     }
 
+    /// <summary>"L2 λ = 5", or "none" when there is no penalty.</summary>
     public override string ToString() => IsActive ? $"{Kind} λ = {Lambda}" : "none";
 
     private static double CheckLambda(double lambda) =>

@@ -8,6 +8,8 @@ namespace Nabla;
 /// </summary>
 public abstract class LearningRateSchedule
 {
+    /// <summary>A schedule that starts at η = <paramref name="eta"/>.</summary>
+    /// <exception cref="NablaException"><paramref name="eta"/> is not a positive finite number.</exception>
     protected LearningRateSchedule(double eta)
     {
         if (!(eta > 0) || !double.IsFinite(eta)) throw new NablaException($"the learning rate η must be a positive number, got {eta}");
@@ -36,26 +38,36 @@ public abstract class LearningRateSchedule
         Finished = Get(state, "finished") != 0;
     }
 
+    /// <summary>The value saved under <paramref name="key"/>.</summary>
+    /// <exception cref="NablaException">The state has no such key.</exception>
     protected static double Get(IReadOnlyDictionary<string, double> state, string key) =>
         state.TryGetValue(key, out var v) ? v : throw new NablaException($"the schedule's saved state has no '{key}'");
 
+    /// <summary>The name and the current η, e.g. <c>halving (η = 0.25)</c>.</summary>
     public override string ToString() => $"{Name} (η = {Eta.ToString(CultureInfo.InvariantCulture)})";
 }
 
 /// <summary>η stays as given (the chapter's SGD).</summary>
 public sealed class ConstantSchedule(double eta) : LearningRateSchedule(eta)
 {
+    /// <inheritdoc/>
     public override string Name => "constant";
+    /// <summary>Does nothing: η never changes.</summary>
     public override void EndOfEpoch(int epoch, double validationAccuracy) { }
 }
 
 /// <summary>η → γη after every k epochs.</summary>
 public sealed class StepSchedule : LearningRateSchedule
 {
+    /// <summary>γ, the factor η is multiplied by, in (0, 1].</summary>
     public double Gamma { get; }
+    /// <summary>k, the epochs between two steps.</summary>
     public int Every { get; }
+    /// <inheritdoc/>
     public override string Name => "step";
 
+    /// <summary>η = <paramref name="eta"/>, multiplied by <paramref name="gamma"/> after epochs k − 1, 2k − 1, … (k = <paramref name="every"/>).</summary>
+    /// <exception cref="NablaException">η is not positive and finite, γ is not in (0, 1], or k is below 1.</exception>
     public StepSchedule(double eta, double gamma, int every) : base(eta)
     {
         if (!(gamma > 0 && gamma <= 1)) throw new NablaException($"the step schedule's factor γ must be in (0, 1], got {gamma}");
@@ -63,6 +75,7 @@ public sealed class StepSchedule : LearningRateSchedule
         (Gamma, Every) = (gamma, every);
     }
 
+    /// <summary>η → γη after every <see cref="Every"/>-th epoch; the accuracy is not used.</summary>
     public override void EndOfEpoch(int epoch, double validationAccuracy)
     {
         if ((epoch + 1) % Every == 0) Eta *= Gamma;
@@ -79,12 +92,17 @@ public sealed class HalvingSchedule : LearningRateSchedule
     private double _best = double.NegativeInfinity;
     private int _sinceImprovement;
 
+    /// <summary>n: epochs without a better validation accuracy before η is halved.</summary>
     public int Patience { get; }
+    /// <summary>The halvings after which the schedule is <see cref="LearningRateSchedule.Finished"/>.</summary>
     public int MaxHalvings { get; }
     /// <summary>How many times η has been halved.</summary>
     public int Halvings { get; private set; }
+    /// <inheritdoc/>
     public override string Name => "halving";
 
+    /// <summary>Starts at η = <paramref name="eta"/>; halves it after <paramref name="patience"/> epochs without improvement, <paramref name="maxHalvings"/> times at most.</summary>
+    /// <exception cref="NablaException">η is not positive and finite, or patience or maxHalvings is below 1.</exception>
     public HalvingSchedule(double eta, int patience, int maxHalvings = 7) : base(eta)
     {
         if (patience < 1) throw new NablaException($"the halving schedule's patience must be at least 1 epoch, got {patience}");
@@ -92,6 +110,8 @@ public sealed class HalvingSchedule : LearningRateSchedule
         (Patience, MaxHalvings) = (patience, maxHalvings);
     }
 
+    /// <summary>Counts an epoch without improvement, or resets the count on a new best; halves η when the count reaches <see cref="Patience"/>.</summary>
+    /// <exception cref="NablaException"><paramref name="validationAccuracy"/> is NaN (no validation data).</exception>
     public override void EndOfEpoch(int epoch, double validationAccuracy)
     {
         if (double.IsNaN(validationAccuracy)) throw new NablaException("the halving schedule needs a validation accuracy after every epoch");
@@ -108,11 +128,14 @@ public sealed class HalvingSchedule : LearningRateSchedule
         if (Halvings >= MaxHalvings) Finished = true;
     }
 
+    /// <summary>η, finished, and the best accuracy, epochs since it and halvings so far.</summary>
     public override IReadOnlyDictionary<string, double> SaveState() => new Dictionary<string, double>(base.SaveState())
     {
         ["best"] = _best, ["since_improvement"] = _sinceImprovement, ["halvings"] = Halvings,
     };
 
+    /// <inheritdoc/>
+    /// <exception cref="NablaException">A key is missing.</exception>
     public override void RestoreState(IReadOnlyDictionary<string, double> state)
     {
         base.RestoreState(state);
@@ -128,15 +151,19 @@ public sealed class HalvingSchedule : LearningRateSchedule
 /// </summary>
 public sealed class EarlyStopping
 {
+    /// <summary>Stops after <paramref name="patience"/> epochs without a better validation accuracy.</summary>
+    /// <exception cref="NablaException"><paramref name="patience"/> is below 1.</exception>
     public EarlyStopping(int patience)
     {
         if (patience < 1) throw new NablaException($"early stopping needs a patience of at least 1 epoch, got {patience}");
         Patience = patience;
     }
 
+    /// <summary>n: epochs without improvement before stopping.</summary>
     public int Patience { get; }
     /// <summary>The epoch with the best validation accuracy so far; −1 before the first.</summary>
     public int BestEpoch { get; private set; } = -1;
+    /// <summary>The best validation accuracy so far; −∞ before the first.</summary>
     public double BestAccuracy { get; private set; } = double.NegativeInfinity;
     /// <summary>True once <see cref="Patience"/> epochs have passed without improvement.</summary>
     public bool ShouldStop { get; private set; }
@@ -160,6 +187,8 @@ public sealed class EarlyStopping
         ["best_epoch"] = BestEpoch, ["best_accuracy"] = BestAccuracy, ["should_stop"] = ShouldStop ? 1 : 0,
     };
 
+    /// <summary>Restores what <see cref="SaveState"/> gave.</summary>
+    /// <exception cref="KeyNotFoundException">A key is missing.</exception>
     public void RestoreState(IReadOnlyDictionary<string, double> state)
     {
         BestEpoch = (int)state["best_epoch"];

@@ -9,6 +9,7 @@ namespace Nabla;
 /// <summary>What one epoch gave: training time (evaluation excluded) and, when evaluation data was given, its accuracy and cost.</summary>
 public sealed record EpochReport(int Epoch, double TrainSeconds, int Correct, int Total, double Cost)
 {
+    /// <summary>Correct / Total, 0 to 1; NaN when nothing was evaluated.</summary>
     public double Accuracy => Total == 0 ? double.NaN : (double)Correct / Total;
     /// <summary>The book's line: "Epoch 0: 9129 / 10000".</summary>
     public override string ToString() => Total > 0 ? $"Epoch {Epoch}: {Correct} / {Total}" : $"Epoch {Epoch} complete";
@@ -17,6 +18,10 @@ public sealed record EpochReport(int Epoch, double TrainSeconds, int Correct, in
 /// <summary>Accuracy and mean cost of a network on a data set.</summary>
 public readonly record struct Evaluation(int Correct, int Total, double Cost)
 {
+    /// <summary>
+    /// Correct / Total, 0 to 1 (NaN for no examples): the share whose most active output neuron is the target's. Meaningful for
+    /// classes only; for regression targets it is argmax agreement (always 1 with one target), and the cost is the figure.
+    /// </summary>
     public double Accuracy => Total == 0 ? double.NaN : (double)Correct / Total;
 
     /// <summary>
@@ -52,7 +57,9 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     private bool _loadAhead;
     private bool _disposed;
 
+    /// <summary>The network trained, in place.</summary>
     public Network<T> Network { get; }
+    /// <summary>C, whose gradient ∇_a C BP1 starts from; also the cost <see cref="Evaluate(Dataset)"/> reports (plus the penalty).</summary>
     public Cost Cost { get; }
     /// <summary>η, the learning rate.</summary>
     public T Eta { get; set; }

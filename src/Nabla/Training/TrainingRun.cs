@@ -7,13 +7,19 @@ namespace Nabla;
 [Flags]
 public enum MonitoredFigures
 {
+    /// <summary>No figure.</summary>
     None = 0,
+    /// <summary>The cost on the training data, penalty included.</summary>
     TrainingCost = 1,
+    /// <summary>The accuracy on the training data.</summary>
     TrainingAccuracy = 2,
+    /// <summary>The cost on the evaluation data, penalty included.</summary>
     EvaluationCost = 4,
+    /// <summary>The accuracy on the evaluation data.</summary>
     EvaluationAccuracy = 8,
     /// <summary>network2.py's defaults are off; Nabla's are the evaluation figures.</summary>
     Evaluation = EvaluationCost | EvaluationAccuracy,
+    /// <summary>All four figures.</summary>
     All = TrainingCost | TrainingAccuracy | Evaluation,
 }
 
@@ -49,9 +55,13 @@ public static class MonitoredFiguresNames
 /// </summary>
 public sealed record EpochResult(int Epoch, double TrainSeconds, double Eta, Evaluation? Training, Evaluation? Evaluation, bool IsBest)
 {
+    /// <summary>The cost on the training data, penalty included; null when not monitored.</summary>
     public double? TrainingCost => Training?.Cost;
+    /// <summary>The fraction of training examples classified right, 0 to 1 (<see cref="Nabla.Evaluation.Accuracy"/>); null when not monitored.</summary>
     public double? TrainingAccuracy => Training?.Accuracy;
+    /// <summary>The cost on the evaluation data, penalty included; null without evaluation data.</summary>
     public double? EvaluationCost => Evaluation?.Cost;
+    /// <summary>The fraction of evaluation examples classified right, 0 to 1 (<see cref="Nabla.Evaluation.Accuracy"/>); null without evaluation data.</summary>
     public double? EvaluationAccuracy => Evaluation?.Accuracy;
 }
 
@@ -62,8 +72,11 @@ public sealed record EpochResult(int Epoch, double TrainSeconds, double Eta, Eva
 /// </summary>
 public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
+    /// <summary>The trainer: network, cost, optimiser, mini-batch size; its η is set from <see cref="Schedule"/> before each epoch.</summary>
     public Sgd<T> Sgd { get; }
+    /// <summary>How η changes from epoch to epoch.</summary>
     public LearningRateSchedule Schedule { get; }
+    /// <summary>Stops the run when the evaluation score stops improving; null for none.</summary>
     public EarlyStopping? EarlyStopping { get; }
     /// <summary>The most epochs to run.</summary>
     public int Epochs { get; set; }
@@ -71,10 +84,13 @@ public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
     public int Epoch { get; internal set; }
     /// <summary>A copy of the network at its best evaluation accuracy (for regression, lowest evaluation cost of the errors) so far, or null before the first evaluation.</summary>
     public Network<T>? Best { get; internal set; }
+    /// <summary>The epoch (0-based) whose network is <see cref="Best"/>; −1 before the first evaluation.</summary>
     public int BestEpoch { get; internal set; } = -1;
     /// <summary>The best evaluation accuracy; for regression data, minus the lowest evaluation cost (without the weight penalty).</summary>
     public double BestAccuracy { get; internal set; } = double.NegativeInfinity;
 
+    /// <summary>A run of at most <paramref name="epochs"/> epochs; sets <paramref name="sgd"/>'s η to the schedule's.</summary>
+    /// <exception cref="NablaException"><paramref name="epochs"/> is negative.</exception>
     public TrainingRun(Sgd<T> sgd, LearningRateSchedule schedule, int epochs, EarlyStopping? earlyStopping = null)
     {
         if (epochs < 0) throw new NablaException($"the number of epochs must be 0 or more, got {epochs}");
@@ -86,6 +102,7 @@ public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
     public string? StopReason =>
         Epoch >= Epochs ? "epochs" : EarlyStopping?.ShouldStop == true ? "early-stopping" : Schedule.Finished ? "schedule" : null;
 
+    /// <summary>True when the run is over (<see cref="StopReason"/> is set): <see cref="RunEpoch"/> would throw.</summary>
     public bool Finished => StopReason is not null;
 
     /// <summary>

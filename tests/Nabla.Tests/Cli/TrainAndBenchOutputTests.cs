@@ -86,7 +86,7 @@ public class TrainAndBenchOutputTests
         Assert.Equal("adam", json.GetProperty("optimizer").GetString());
         double gflops = json.GetProperty("gflops").GetDouble(), peak = json.GetProperty("peak").GetProperty("all_cores_gflops").GetDouble();
         Assert.Equal(gflops / peak, json.GetProperty("share_of_peak").GetDouble(), 12);
-        var phases = json.GetProperty("phases").GetProperty("rows").EnumerateArray().Select(p => p.GetProperty("phase").GetString()).ToArray();
+        var phases = json.GetProperty("phases").GetProperty("rows").EnumerateArray().Select(p => p.GetProperty("phase").GetString());
         Assert.Equal(["load", "feedforward", "backpropagate_error", "gradient (BP3/BP4)", "update (adam)"], phases);
     }
 }

@@ -79,6 +79,7 @@ public class DatasetTests
 
         Assert.Equal(2, slice.Count);
         Assert.Equal([10f, 11f, 20f, 21f], slice.Inputs);
+        Assert.NotNull(slice.Labels);
         Assert.Equal([1, 2], slice.Labels);
         Assert.Equal([20f, 21f], slice.Input(1).ToArray());
         inputs[2] = -1;
@@ -114,6 +115,7 @@ public class DatasetTests
         Assert.Equal([2.5, -3, 0.5, -1], y);
 
         var slice = data.Slice(1, 2);
+        Assert.NotNull(slice.Targets);
         Assert.Equal([1.5f, -2, 2.5f, -3], slice.Targets);
         Assert.Equal([10f, 11f, 20f, 21f], slice.Inputs);
     }

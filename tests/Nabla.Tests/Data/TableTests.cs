@@ -228,6 +228,7 @@ public class TablePreprocessingTests
         Assert.Equal(3, pre.InputSize);
         var data = pre.ToDataset(table, [0, 1, 2, 3]);
         Assert.Equal([-1f, 0, 1, /**/ 1, 1, 0, /**/ 98, 0, 1, /**/ 3, 0, 0], data.Inputs); // green → all zeros
+        Assert.NotNull(data.Labels);
         Assert.Equal([0, 1, 0, 1], data.Labels);
         Assert.Equal(["no", "yes"], pre.Classes);
     }

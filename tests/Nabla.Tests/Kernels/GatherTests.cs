@@ -66,6 +66,7 @@ public class GatherTests
     {
         var images = Dataset.FromIdx(TestFiles.Sample("t10k-images-idx3-ubyte.gz"), TestFiles.Sample("t10k-labels-idx1-ubyte.gz")).Slice(0, 300);
         Assert.NotNull(images.Pixels);
+        Assert.NotNull(images.Labels);
         var floats = new Dataset((float[])images.Inputs.Clone(), images.Labels, images.InputSize);
         float[] Train(Dataset data)
         {

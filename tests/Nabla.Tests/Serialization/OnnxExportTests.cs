@@ -25,8 +25,12 @@ public class OnnxExportTests
         return outputs;
     }
 
-    private static int Correct(float[] outputs, Dataset data) =>
-        Enumerable.Range(0, data.Count).Count(i => System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10)) == data.Labels[i]);
+    private static int Correct(float[] outputs, Dataset data)
+    {
+        Assert.NotNull(data.Labels);
+        int[] labels = data.Labels;
+        return Enumerable.Range(0, data.Count).Count(i => System.Numerics.Tensors.TensorPrimitives.IndexOfMax<float>(outputs.AsSpan(i * 10, 10)) == labels[i]);
+    }
 
     [Theory]
     [InlineData("relu", "softmax")]

@@ -231,7 +231,9 @@ public class StudioApiTests(StudioFixture studio) : IClassFixture<StudioFixture>
         Assert.Equal(1, check.Json.GetProperty("forward_passes_backprop").GetInt32());
 
         var example = await studio.Get("/api/examples/2?set=test");
-        Assert.Equal(studio.Data.Mnist.Test.Labels[2], example.Json.GetProperty("label").GetInt32());
+        var testLabels = studio.Data.Mnist.Test.Labels;
+        Assert.NotNull(testLabels);
+        Assert.Equal(testLabels[2], example.Json.GetProperty("label").GetInt32());
         Assert.Equal(784, example.Json.GetProperty("input").GetArrayLength());
         Assert.Equal(28, example.Json.GetProperty("width").GetInt32());
         Assert.Equal(network.Predict(x), example.Json.GetProperty("predicted").GetInt32());
