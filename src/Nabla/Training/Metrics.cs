@@ -23,7 +23,9 @@ public sealed class ConfusionMatrix
     /// <summary>The number of classes: the matrix is ClassCount × ClassCount.</summary>
     public int ClassCount { get; }
     /// <summary>How many examples of class <paramref name="actual"/> were predicted <paramref name="predicted"/>.</summary>
-    public int this[int actual, int predicted] => _counts[actual * ClassCount + predicted];
+    public int this[int actual, int predicted] =>
+        (uint)actual < (uint)ClassCount && (uint)predicted < (uint)ClassCount ? _counts[actual * ClassCount + predicted]
+            : throw new ArgumentOutOfRangeException(null, $"classes are 0 to {ClassCount - 1}; got actual {actual}, predicted {predicted}");
     /// <summary>The number of examples counted.</summary>
     public int Total => _counts.Sum();
     /// <summary>The examples predicted right: the diagonal's sum.</summary>
@@ -40,7 +42,14 @@ public sealed class ConfusionMatrix
     public double Recall(int c) => Support(c) == 0 ? double.NaN : (double)this[c, c] / Support(c);
 
     /// <summary>Counts one example of class <paramref name="actual"/> predicted <paramref name="predicted"/>; both must be in [0, <see cref="ClassCount"/>).</summary>
-    public void Add(int actual, int predicted) => _counts[actual * ClassCount + predicted]++;
+    public void Add(int actual, int predicted)
+    {
+        // Each index checked on its own: a flat index in range can still name the wrong cell (3 classes: (0, 5) is [1, 2]).
+        if ((uint)actual >= (uint)ClassCount || (uint)predicted >= (uint)ClassCount)
+            throw new ArgumentOutOfRangeException(actual < 0 || actual >= ClassCount ? nameof(actual) : nameof(predicted),
+                $"classes are 0 to {ClassCount - 1}; got actual {actual}, predicted {predicted}");
+        _counts[actual * ClassCount + predicted]++;
+    }
 
     /// <summary>The confusion matrix of <paramref name="network"/> (argmax of a^L) on classification data.</summary>
     public static ConfusionMatrix Of<T>(Network<T> network, Dataset data) where T : unmanaged, IFloatingPointIeee754<T>

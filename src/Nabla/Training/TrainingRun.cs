@@ -114,6 +114,9 @@ public sealed class TrainingRun<T> where T : unmanaged, IFloatingPointIeee754<T>
         Action<int>? onProgress = null, CancellationToken cancellation = default)
     {
         if (Finished) throw new NablaException($"the run is over ({StopReason}) after {Epoch} epochs");
+        // Checked before the epoch, not after it: the weights would have moved in an epoch that cannot be counted.
+        if (evaluation is null && (EarlyStopping is not null || Schedule is HalvingSchedule))
+            throw new NablaException($"{(EarlyStopping is not null ? "early stopping" : "the halving schedule")} needs evaluation data after every epoch: pass it to RunEpoch");
         int epoch = Epoch;
         double eta = Schedule.Eta;
         Sgd.Eta = T.CreateChecked(eta);
