@@ -47,6 +47,7 @@ public abstract class Activation
     /// element) but exact; registered under its name so that model files naming it load again.
     /// </summary>
     /// <exception cref="ArgumentException"><paramref name="name"/> is empty or white space.</exception>
+    /// <exception cref="NablaException"><paramref name="name"/> is a built-in activation's (relu, sigmoid, …).</exception>
     public static Activation Custom(string name, Func<double, double> function, Func<double, double> derivative)
     {
         var activation = new CustomActivation(name, function, derivative);
@@ -61,7 +62,16 @@ public abstract class Activation
     };
 
     /// <summary>Makes an activation findable by <see cref="FromName"/> (and so loadable from model files).</summary>
-    public static void Register(Activation activation) => Registry[activation.Name] = activation;
+    /// <exception cref="NablaException">The name is a built-in activation's: a model file naming it must load what it was trained with.</exception>
+    public static void Register(Activation activation)
+    {
+        ArgumentNullException.ThrowIfNull(activation);
+        if (BuiltInNames.Contains(activation.Name.Trim()))
+            throw new NablaException($"'{activation.Name}' is the name of a built-in activation; give yours another name (model files that name '{activation.Name}' load the built-in one)");
+        Registry[activation.Name] = activation;
+    }
+
+    private static readonly HashSet<string> BuiltInNames = new(Registry.Keys, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The names <see cref="FromName"/> knows.</summary>
     public static IReadOnlyCollection<string> KnownNames => Registry.Keys.Order().ToArray();

@@ -55,7 +55,16 @@ public abstract class Cost
     };
 
     /// <summary>Makes a user's cost findable by <see cref="FromName"/> (and so loadable from model files).</summary>
-    public static void Register(Cost cost) => Registry[cost.Name] = cost;
+    /// <exception cref="NablaException">The name is a built-in cost's: a model file naming it must load what it was trained with.</exception>
+    public static void Register(Cost cost)
+    {
+        ArgumentNullException.ThrowIfNull(cost);
+        if (BuiltInNames.Contains(cost.Name.Trim()))
+            throw new NablaException($"'{cost.Name}' is the name of a built-in cost; give yours another name (model files that name '{cost.Name}' load the built-in one)");
+        Registry[cost.Name] = cost;
+    }
+
+    private static readonly HashSet<string> BuiltInNames = new(Registry.Keys, StringComparer.OrdinalIgnoreCase);
 
     /// <summary>The names <see cref="FromName"/> knows, in order.</summary>
     public static IReadOnlyCollection<string> KnownNames => Registry.Keys.Order().ToArray();

@@ -37,4 +37,23 @@ public class RunArgumentTests
         matrix.Add(2, 1);
         Assert.Equal(1, matrix[2, 1]);
     }
+
+    [Fact]
+    public void A_users_activation_or_cost_cannot_take_a_built_in_name_which_model_files_load()
+    {
+        var e = Assert.Throws<NablaException>(() => Activation.Custom("ReLU", z => z, z => 1));
+        Assert.Contains("'ReLU' is the name of a built-in activation", e.Message);
+        Assert.Same(Activation.ReLU, Activation.FromName("relu"));
+        var c = Assert.Throws<NablaException>(() => Cost.Register(new HalfQuadratic("mse")));
+        Assert.Contains("built-in cost", c.Message);
+        Assert.Same(Cost.Quadratic, Cost.FromName("mse"));
+    }
+
+    /// <summary>The quadratic cost under another object: what a user registering "mse" might write.</summary>
+    private sealed class HalfQuadratic(string name) : Cost
+    {
+        public override string Name => name;
+        public override T Total<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y) => Quadratic.Total(a, y);
+        public override void Gradient<T>(ReadOnlySpan<T> a, ReadOnlySpan<T> y, Span<T> gradient) => Quadratic.Gradient(a, y, gradient);
+    }
 }
