@@ -168,35 +168,64 @@ public static class Checkpoint
         if (state.Optimizer != sgd.Optimizer.Name) throw new InvalidFileException(statePath, -1, $"the checkpoint used the {state.Optimizer} optimiser, the run {sgd.Optimizer.Name}");
         if (state.Schedule != run.Schedule.Name) throw new InvalidFileException(statePath, -1, $"the checkpoint used the {state.Schedule} schedule, the run {run.Schedule.Name}");
 
+        // Everything is read and checked before anything of the run changes: a damaged checkpoint leaves the run as it was.
         var model = LoadAt<T>(Tagged(directory, ModelFileName, state.Save), state.Save);
         CheckShape(model, sgd.Network, Tagged(directory, ModelFileName, state.Save));
-        TrainingRun<T>.CopyInto(sgd.Network, model);
         string bestPath = Tagged(directory, BestFileName, state.Save);
-        run.Best = File.Exists(bestPath) ? LoadAt<T>(bestPath, state.Save) : null;
+        var best = File.Exists(bestPath) ? LoadAt<T>(bestPath, state.Save) : null;
+        if (best is not null) CheckShape(best, sgd.Network, bestPath);
 
         string optimizerPath = Tagged(directory, OptimizerFileName, state.Save);
         var optimizerFile = SafeTensors.Read(optimizerPath);
         CheckSave(optimizerFile.Metadata, optimizerPath, state.Save);
+        var optimizerState = new List<(T[] Buffer, byte[] Data)>();
         foreach (var (name, buffer) in sgd.Optimizer.State)
         {
             if (!optimizerFile.TryGet(name, out var entry) || entry.ElementCount != buffer.Length || entry.DType != DType<T>())
                 throw new InvalidFileException(optimizerPath, -1, $"tensor '{name}' is missing or is not {buffer.Length} {DType<T>()} values");
-            MemoryMarshal.Cast<byte, T>(entry.Data).CopyTo(buffer);
+            optimizerState.Add((buffer, entry.Data.ToArray()));
         }
-        sgd.Optimizer.Steps = state.OptimizerSteps;
-
-        run.Schedule.RestoreState(state.ScheduleState);
-        if (run.EarlyStopping is not null)
-            run.EarlyStopping.RestoreState(state.EarlyStoppingState ?? throw new InvalidFileException(statePath, -1, "the checkpoint has no early-stopping state"));
-        (run.Epoch, run.BestEpoch, run.BestAccuracy) = (state.Epoch, state.BestEpoch, state.BestAccuracy);
-        sgd.Random.State = state.Random.Select(s => ulong.Parse(s, CultureInfo.InvariantCulture)).ToArray();
-        sgd.Order = state.Order;
+        ulong[] random;
+        try
+        {
+            random = state.Random.Select(s => ulong.Parse(s, NumberStyles.None, CultureInfo.InvariantCulture)).ToArray();
+        }
+        catch (Exception e) when (e is FormatException or OverflowException)
+        {
+            throw new InvalidFileException(statePath, -1, "random: the generator's state must be 64-bit unsigned integers");
+        }
+        if (random is not { Length: 4 } || (random[0] | random[1] | random[2] | random[3]) == 0)
+            throw new InvalidFileException(statePath, -1, $"random: the generator's state is 4 words, not all zero; got {random.Length} word(s)");
         ulong expansionKey = 0;
         if (state.ExpansionKey is string key && !ulong.TryParse(key, NumberStyles.None, CultureInfo.InvariantCulture, out expansionKey))
             throw new InvalidFileException(statePath, -1, $"expansion_key '{key}' is not a 64-bit unsigned integer");
-        sgd.ExpansionKey = expansionKey;
         if (state.Position < 0 || state.Position > state.Order.Length)
             throw new InvalidFileException(statePath, -1, $"position {state.Position} is outside the epoch's {state.Order.Length} examples");
+        if (run.EarlyStopping is not null && state.EarlyStoppingState is null)
+            throw new InvalidFileException(statePath, -1, "the checkpoint has no early-stopping state");
+
+        // The schedule and early stopping check their own keys as they restore: on a failure, both are put back as they were.
+        var (scheduleBefore, stoppingBefore) = (run.Schedule.SaveState(), run.EarlyStopping?.SaveState());
+        try
+        {
+            run.Schedule.RestoreState(state.ScheduleState);
+            run.EarlyStopping?.RestoreState(state.EarlyStoppingState!);
+        }
+        catch (Exception e) when (e is KeyNotFoundException or NablaException and not InvalidFileException)
+        {
+            run.Schedule.RestoreState(scheduleBefore);
+            if (stoppingBefore is not null) run.EarlyStopping!.RestoreState(stoppingBefore);
+            throw new InvalidFileException(statePath, -1, $"the schedule's or early stopping's state: {(e is KeyNotFoundException ? "a value is missing" : e.Message)}");
+        }
+
+        TrainingRun<T>.CopyInto(sgd.Network, model);
+        run.Best = best;
+        foreach (var (buffer, data) in optimizerState) MemoryMarshal.Cast<byte, T>(data).CopyTo(buffer);
+        sgd.Optimizer.Steps = state.OptimizerSteps;
+        (run.Epoch, run.BestEpoch, run.BestAccuracy) = (state.Epoch, state.BestEpoch, state.BestAccuracy);
+        sgd.Random.State = random;
+        sgd.Order = state.Order;
+        sgd.ExpansionKey = expansionKey;
         sgd.Position = state.Position;
     }
 

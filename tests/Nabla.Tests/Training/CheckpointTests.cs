@@ -63,6 +63,30 @@ public class CheckpointTests
     [Fact]
     public void Resumed_training_equals_uninterrupted_training_bit_for_bit_in_float32() => Resumed_training_equals_uninterrupted_training_bit_for_bit<float>();
 
+    [Theory]
+    [InlineData("schedule_state", "eta")]
+    [InlineData("early_stopping_state", "best_epoch")]
+    [InlineData("random", null)]
+    public void A_checkpoint_with_a_state_value_missing_is_refused_naming_state_json_and_the_run_is_left_as_it_was(string field, string? key)
+    {
+        using var folder = new TempDirectory();
+        SavedAfterOneEpoch<double>(4, folder);
+        string statePath = folder.File("state.json");
+        var state = System.Text.Json.Nodes.JsonNode.Parse(File.ReadAllText(statePath))!.AsObject();
+        if (key is null) state[field] = new System.Text.Json.Nodes.JsonArray("1", "2"); // two words of the generator's four
+        else Assert.True(state[field]!.AsObject().Remove(key), $"{field} has no {key}: the test no longer damages anything");
+        File.WriteAllText(statePath, state.ToJsonString());
+
+        var fresh = MakeRun<double>(4);
+        var before = fresh.Sgd.Network.Weights[1].Data.ToArray();
+        var e = Assert.Throws<InvalidFileException>(() => Checkpoint.Restore(fresh, folder.Path));
+        Assert.Contains("state.json", e.Message);
+        Assert.Equal(before, fresh.Sgd.Network.Weights[1].Data);
+        Assert.Equal(0, fresh.Epoch);
+        Assert.Equal(0.01, fresh.Schedule.Eta);
+        Assert.Null(fresh.Best);
+    }
+
     [Fact]
     public void A_checkpoint_whose_files_belong_to_different_saves_is_refused()
     {
