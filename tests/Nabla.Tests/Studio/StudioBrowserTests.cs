@@ -118,6 +118,38 @@ public class StudioBrowserTests(BrowserFixture fixture) : IClassFixture<BrowserF
     }
 
     [BrowserFact]
+    public async Task The_form_sends_the_expansion_and_the_schedules_settings_as_train_names_them()
+    {
+        await Studio.StopRun();
+        var (page, errors) = await Open("#train");
+        const string form = "form[data-testid=train-form]";
+        await page.SelectOptionAsync($"{form} [name=expand]", "yes");
+        await page.FillAsync($"{form} [name=expand_shift]", "2");
+        await page.FillAsync($"{form} [name=expand_rotation]", "5");
+        await page.SelectOptionAsync($"{form} [name=expand_mirror]", "yes");
+        await page.SelectOptionAsync($"{form} [name=schedule]", "halving");
+        await page.FillAsync($"{form} [name=halving_patience]", "2");
+        await page.FillAsync($"{form} [name=halvings]", "3");
+        await page.FillAsync($"{form} [name=early_stopping]", "4");
+        await page.SelectOptionAsync($"{form} [name=validation]", "validation");
+        await page.FillAsync($"{form} [name=epochs]", "1");
+        await page.FillAsync($"{form} [name=train_size]", "500");
+        await page.ClickAsync("[data-testid=train-start]");
+        var run = await Studio.WaitForRun(r => r.GetProperty("state").GetString() == "finished", 120);
+        string body = run.ToString();
+        var options = run.GetProperty("options");
+        Assert.True(options.GetProperty("expand").GetBoolean(), body);
+        Assert.Equal(2, options.GetProperty("expand_shift").GetInt32());
+        Assert.Equal(5, options.GetProperty("expand_rotation").GetDouble());
+        Assert.True(options.GetProperty("expand_mirror").GetBoolean(), body);
+        Assert.Equal("halving", options.GetProperty("schedule").GetString());
+        Assert.Equal(2, options.GetProperty("halving_patience").GetInt32());
+        Assert.Equal(3, options.GetProperty("halvings").GetInt32());
+        Assert.Equal(4, options.GetProperty("early_stopping").GetInt32());
+        Assert.Empty(errors);
+    }
+
+    [BrowserFact]
     public async Task The_network_view_draws_neurons_weights_and_first_layer_tiles()
     {
         await TrainFinished("""{"layers":[784,30,10],"epochs":3,"train_size":4000}""");

@@ -16,6 +16,11 @@ const fields = [
     ['optimizer', 'optimiser', 'select', null, ['sgd', 'momentum', 'adam']],
     ['momentum', 'momentum μ', 'number', null, null, 'any'],
     ['schedule', 'η schedule', 'select', null, ['constant', 'step', 'halving']],
+    ['step_gamma', 'step: η × γ', 'number', null, null, 'any'],
+    ['step_every', 'step: every (epochs)', 'number'],
+    ['halving_patience', 'halving: patience', 'number'],
+    ['halvings', 'halving: stop after', 'number'],
+    ['early_stopping', 'early stopping', 'number', 'empty: none'],
     ['lambda', 'λ (regularisation)', 'number', null, null, 'any'],
     ['regularization', 'penalty', 'select', null, ['l2', 'l1']],
     ['dropout', 'dropout p', 'number', null, null, 'any'],
@@ -25,6 +30,10 @@ const fields = [
     ['train_size', 'training examples', 'number', 'empty: all'],
     ['validation', 'evaluate on', 'select', null, ['test', 'validation']],
     ['precision', 'precision', 'select', null, ['float32', 'float64']],
+    ['expand', 'expand images (ch. 3)', 'select', null, ['no', 'yes']],
+    ['expand_shift', 'expand: shift (pixels)', 'number'],
+    ['expand_rotation', 'expand: rotation (°)', 'number', null, null, 'any'],
+    ['expand_mirror', 'expand: mirror half', 'select', null, ['no', 'yes']],
     ['monitor_training', 'also on training set', 'select', null, ['yes', 'no']],
   ]],
 ];
@@ -48,6 +57,7 @@ function formFrom(options) {
 function setForm(form, o) {
   const v = {
     ...o, layers: o.layers.join(','), activation: o.activation.join(','), train_size: o.train_size ?? '',
+    early_stopping: o.early_stopping ?? '', expand: o.expand ? 'yes' : 'no', expand_mirror: o.expand_mirror ? 'yes' : 'no',
     validation: o.validation ? 'validation' : 'test', monitor_training: (o.monitor || []).some((m) => m === 'all' || m.startsWith('training')) ? 'yes' : 'no',
   };
   for (const input of form.elements) if (input.name in v) input.value = v[input.name];
@@ -60,9 +70,15 @@ function readForm(form) {
     layers: f.layers, activation: f.activation, cost: f.cost, init: f.init, eta: num('eta'), batch: num('batch'), epochs: num('epochs'),
     optimizer: f.optimizer, momentum: num('momentum'), schedule: f.schedule, lambda: num('lambda'), regularization: f.regularization,
     dropout: num('dropout'), seed: num('seed'), train_size: f.train_size === '' ? null : num('train_size'),
+    step_gamma: num('step_gamma'), step_every: num('step_every'), halving_patience: num('halving_patience'), halvings: num('halvings'),
+    early_stopping: f.early_stopping === '' ? null : num('early_stopping'),
+    expand: f.expand === 'yes', expand_shift: num('expand_shift'), expand_rotation: num('expand_rotation'), expand_mirror: f.expand_mirror === 'yes',
     validation: f.validation === 'validation', precision: f.precision, monitor: f.monitor_training === 'yes' ? ['all'] : ['evaluation-cost', 'evaluation-accuracy'],
   };
 }
+
+/** Why a finished run stopped, after its epoch count (all epochs done needs no words). */
+const stopWords = { 'early-stopping': ', early stopping', schedule: ', the schedule\'s last halving' };
 
 /** At most `max` items, evenly spaced, the last kept: a long run's live points cost the page no more to draw. */
 function thin(items, max) {
@@ -132,7 +148,7 @@ export const trainView = {
       // While training: the speed between the last two snapshots; otherwise the last epoch's (its training time alone).
       const rate = run.state === 'running' && live && live.examples_per_second ? live.examples_per_second : last ? last.examples_per_second : 0;
       speed.textContent = rate ? Math.round(rate).toLocaleString('en') : '—';
-      position.textContent = run.state === 'finished' ? `done: ${run.epoch} epochs (${run.stop_reason})`
+      position.textContent = run.state === 'finished' ? `done: ${run.epoch} epochs${stopWords[run.stop_reason] ?? ''}`
         : `${run.state}: epoch ${run.epoch} of ${run.options.epochs}, example ${run.position.toLocaleString('en')} of ${run.examples_per_epoch.toLocaleString('en')}`;
       // Epoch e ends at x = e + 1 (epochs done); live points sit where they were taken.
       const endOf = (e) => e.epoch + 1;
