@@ -5,6 +5,20 @@ namespace Nabla.Tests.Cli;
 /// <summary>The built `nabla` (Nabla.Cli.dll, copied beside the tests by the project reference), run as a process.</summary>
 internal static class CliProcess
 {
+    /// <summary>
+    /// The signal a test sends for Ctrl-C: SIGINT, or SIGTERM (which `nabla` handles the same way) when this test run
+    /// ignores SIGINT, as anything started in the background of a non-interactive shell does (`cmd &`, nohup): its children
+    /// inherit the ignored SIGINT, and a Ctrl-C sent to them would never arrive.
+    /// </summary>
+    public static string CtrlC { get; } = SigIntIgnored() ? "TERM" : "INT";
+
+    private static bool SigIntIgnored()
+    {
+        if (!OperatingSystem.IsLinux()) return false;
+        string? line = File.ReadLines("/proc/self/status").FirstOrDefault(l => l.StartsWith("SigIgn:"));
+        return line is not null && (Convert.ToUInt64(line["SigIgn:".Length..].Trim(), 16) & (1UL << (2 - 1))) != 0; // bit of signal 2
+    }
+
     public sealed record Result(int ExitCode, string Stdout, string Stderr);
 
     private static readonly string CliPath = Path.Combine(AppContext.BaseDirectory, "Nabla.Cli.dll");

@@ -46,7 +46,7 @@ public class InterruptionTests
             string? line;
             while ((line = process.StandardError.ReadLine()) is not null && !line.StartsWith("Epoch 2")) { } // with --json, epoch lines go to stderr
             Assert.NotNull(line);
-            Signal(process, "INT");
+            Signal(process, CliProcess.CtrlC);
             var result = CliProcess.Finish(process);
             if (result.ExitCode == 0 && attempt < 2)
             {

@@ -181,7 +181,7 @@ public class TableOptionsTests
             string? line;
             while ((line = process.StandardError.ReadLine()) is not null && !line.StartsWith("Epoch 2:")) { }
             Assert.NotNull(line);
-            using (var kill = Process.Start("kill", ["-INT", process.Id.ToString()])) kill.WaitForExit();
+            using (var kill = Process.Start("kill", [$"-{CliProcess.CtrlC}", process.Id.ToString()])) kill.WaitForExit();
             var result = CliProcess.Finish(process);
             if (result.ExitCode == 0 && attempt < 2)
             {

@@ -35,7 +35,7 @@ public class StudioProcessTests
 
     private static void Interrupt(Process process)
     {
-        using var kill = Process.Start("kill", ["-INT", process.Id.ToString()]);
+        using var kill = Process.Start("kill", [$"-{CliProcess.CtrlC}", process.Id.ToString()]);
         kill.WaitForExit();
     }
 
