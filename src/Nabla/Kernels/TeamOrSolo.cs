@@ -8,20 +8,21 @@ namespace Nabla.Kernels;
 /// processes hold the cores, a worker that the system has taken off its core keeps every product of every step waiting, and
 /// one thread alone measured faster (0.77 against 1.31 s an epoch, `bench/compare --recipe practitioner` in a busy spell). Any
 /// split gives the same numbers (<see cref="ComputeContext.Solo"/> runs the same parts), so switching never changes a result.
-/// Steps are timed in windows of <see cref="Window"/>; every <see cref="ProbeEvery"/> windows the other way gets one window,
-/// and the faster way (by time per step, the last measure of each) is kept.
+/// Steps are timed in windows of <see cref="Window"/>; every <see cref="ProbeEvery"/> windows the other way gets two, the first
+/// to settle (untimed), the second timed, and the faster way (by time per step, the last measure of each) is kept.
 /// </summary>
 internal sealed class TeamOrSolo(ComputeContext context)
 {
     /// <summary>Steps timed together.</summary>
     public const int Window = 16;
 
-    /// <summary>Windows between two tries of the way not in use.</summary>
-    public const int ProbeEvery = 16;
+    /// <summary>Windows between two tries of the way not in use (a try costs two windows: about 6 % of the steps).</summary>
+    public const int ProbeEvery = 32;
 
     private long _windowStart = Stopwatch.GetTimestamp();
     private int _steps, _windows;
     private bool _probing;
+    private bool _settling = true; // the window after a start or a switch is not timed
     private double _teamSeconds = double.PositiveInfinity, _soloSeconds = double.PositiveInfinity; // per step, last measured
 
     /// <summary>Whether training is on the calling thread alone now.</summary>
@@ -31,6 +32,17 @@ internal sealed class TeamOrSolo(ComputeContext context)
     public void StepDone()
     {
         if (++_steps < Window) return;
+        if (_settling)
+        {
+            // The first window of a way is not its speed: at the start the code is still being compiled (a first team window
+            // measured 6.1 ms a step against 0.84 ms later), and after a switch a worker that parked must be woken and its
+            // core brought out of idle (team probes measured 1.5 ms a step, as slow as one thread, where the team then
+            // settled at 0.84). So a way is timed from its second window.
+            _settling = false;
+            _steps = 0;
+            _windowStart = Stopwatch.GetTimestamp();
+            return;
+        }
         long now = Stopwatch.GetTimestamp();
         double perStep = (now - _windowStart) / (double)Stopwatch.Frequency / _steps;
         if (context.Solo) _soloSeconds = perStep; else _teamSeconds = perStep;
@@ -38,11 +50,13 @@ internal sealed class TeamOrSolo(ComputeContext context)
         if (_probing)
         {
             _probing = false;
-            context.Solo = _soloSeconds < _teamSeconds;
+            bool solo = _soloSeconds < _teamSeconds;
+            _settling = solo != context.Solo;
+            context.Solo = solo;
         }
         else if (_windows % ProbeEvery == 1)
         {
-            _probing = true; // the first window after the start, then every ProbeEvery: time the other way once
+            _probing = _settling = true; // the first timed window, then every ProbeEvery: time the other way once
             context.Solo = !context.Solo;
         }
         _steps = 0;

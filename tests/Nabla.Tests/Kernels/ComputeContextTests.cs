@@ -64,12 +64,34 @@ public class ComputeContextTests
             }
         }
         Assert.False(choice.Solo);                // the team first
-        Steps(TeamOrSolo.Window);                 // a window of the team, then a window of trying solo
+        Steps(2 * TeamOrSolo.Window);             // a window to settle, a timed window of the team, then trying solo
         Assert.True(choice.Solo);
-        Steps(TeamOrSolo.Window);
+        Steps(2 * TeamOrSolo.Window);             // solo settles, then is timed
         Assert.True(choice.Solo);                 // solo measured faster: kept
         teamSlow = false;                         // now the team would be faster: found at the next try
-        Steps(TeamOrSolo.Window * TeamOrSolo.ProbeEvery);
+        Steps(TeamOrSolo.Window * (TeamOrSolo.ProbeEvery + 1));
+        Assert.False(choice.Solo);
+    }
+
+    [Fact]
+    public void Team_or_solo_does_not_time_the_first_window_of_a_way()
+    {
+        // The team is the faster way, but its first window is slow (code still compiling, a parked worker waking): that
+        // window must not send training to one thread.
+        using var context = new ComputeContext(2);
+        var choice = new TeamOrSolo(context);
+        int step = 0;
+        void Steps(int count)
+        {
+            for (int i = 0; i < count; i++, step++)
+            {
+                if (context.Solo || step < TeamOrSolo.Window) Thread.Sleep(2);
+                choice.StepDone();
+            }
+        }
+        Steps(2 * TeamOrSolo.Window);             // the slow first window, then a fast timed one; trying solo next
+        Assert.True(choice.Solo);
+        Steps(2 * TeamOrSolo.Window);             // solo settles and is timed: slower, so back to the team
         Assert.False(choice.Solo);
     }
 
