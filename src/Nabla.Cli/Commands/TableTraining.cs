@@ -287,9 +287,7 @@ internal static class TableTraining
             catch (TrainingDivergedException diverged)
             {
                 bar.Clear();
-                string kept = s.Checkpoint is not null && File.Exists(Path.Combine(s.Checkpoint, Checkpoint.StateFileName))
-                    ? $"; the last good checkpoint in {s.Checkpoint} is intact" : "";
-                throw new CliException($"{diverged.Message} (--eta {s.Eta}){kept}", ExitCodes.Diverged);
+                throw TrainCommand.Diverged(diverged, s);
             }
             bar.Clear();
             trainSeconds += r.TrainSeconds;

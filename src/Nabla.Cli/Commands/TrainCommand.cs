@@ -302,10 +302,7 @@ internal static class TrainCommand
             catch (TrainingDivergedException diverged)
             {
                 bar.Clear();
-                // Nothing is saved: the last checkpoint and any earlier --out file stay as they were.
-                string kept = s.Checkpoint is not null && File.Exists(Path.Combine(s.Checkpoint, Checkpoint.StateFileName))
-                    ? $"; the last good checkpoint in {s.Checkpoint} is intact" : "";
-                throw new CliException($"{diverged.Message} (--eta {s.Eta}){kept}", ExitCodes.Diverged);
+                throw Diverged(diverged, s);
             }
             bar.Clear();
             trainSeconds += r.TrainSeconds;
@@ -510,6 +507,17 @@ internal static class TrainCommand
         }
         parts.Add(string.Create(CultureInfo.InvariantCulture, $"η {r.Eta:G4}, {r.TrainSeconds:F2} s"));
         return string.Join(", ", parts);
+    }
+
+    /// <summary>
+    /// The error for a run that diverged, with the η to lower and, when there is one, the checkpoint left intact. Nothing is
+    /// saved: the last checkpoint and any earlier --out file stay as they were.
+    /// </summary>
+    internal static CliException Diverged(TrainingDivergedException diverged, Settings s)
+    {
+        string kept = s.Checkpoint is not null && File.Exists(Path.Combine(s.Checkpoint, Checkpoint.StateFileName))
+            ? $"; the last good checkpoint in {s.Checkpoint} is intact" : "";
+        return new CliException($"{diverged.Message} (--eta {s.Eta}){kept}", ExitCodes.Diverged);
     }
 
     /// <summary>

@@ -192,8 +192,31 @@ public sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatin
     }
 }
 
+/// <summary>
+/// An optimiser whose rule is elementwise given ∇C (momentum, Adam): every way of taking a step ends in <see cref="Update"/>,
+/// which applies the rule to each parameter, split across the threads, with the penalty's gradient added element by element.
+/// </summary>
+public abstract class ElementwiseOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+{
+    /// <summary>∇C through the batch's parallel products, then the update with the penalty's gradient, split across the same threads.</summary>
+    public override void Step(MiniBatch<T> batch, T eta, Regularization regularization, int n) =>
+        Update(batch.Network, MeanGradient(batch), eta, regularization.GradientCoefficients<T>(n), batch.Context);
+
+    /// <summary>One step on this thread, with <paramref name="gradient"/> the mean ∇C (penalty included, if any).</summary>
+    public override void Step(Network<T> network, Gradient<T> gradient, T eta) => Update(network, gradient, eta, WeightPenalty<T>.None, ComputeContext.Serial);
+
+    internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
+    {
+        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values); // ∇C = Σ_x ∂C_x/∂w / m
+        Update(network, sum, eta, regularization.GradientCoefficients<T>(n), context);
+    }
+
+    /// <summary>The rule on every parameter, given the mean ∇C and the penalty's coefficients, on the threads of <paramref name="context"/>.</summary>
+    private protected abstract void Update(Network<T> network, Gradient<T> gradient, T eta, WeightPenalty<T> penalty, ComputeContext context);
+}
+
 /// <summary>Momentum (chapter 3): v → μv − η∇C, w → w + v, for weights and biases alike (<see cref="ParameterUpdate.Momentum"/>).</summary>
-public sealed class MomentumOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class MomentumOptimizer<T> : ElementwiseOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Dictionary<string, T[]> _named = new();
     private readonly T[][] _velocity;
@@ -217,20 +240,8 @@ public sealed class MomentumOptimizer<T> : Optimizer<T> where T : unmanaged, IFl
         _rule = UpdateRange;
     }
 
-    /// <summary>∇C through the batch's parallel products, then the update with the penalty's gradient, split across the same threads.</summary>
-    public override void Step(MiniBatch<T> batch, T eta, Regularization regularization, int n) =>
-        Update(batch.Network, MeanGradient(batch), eta, regularization.GradientCoefficients<T>(n), batch.Context);
-
-    /// <summary>v → μv − η∇C, w → w + v on this thread, with <paramref name="gradient"/> the mean ∇C (penalty included, if any).</summary>
-    public override void Step(Network<T> network, Gradient<T> gradient, T eta) => Update(network, gradient, eta, WeightPenalty<T>.None, ComputeContext.Serial);
-
-    internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
-    {
-        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values); // ∇C = Σ_x ∂C_x/∂w / m
-        Update(network, sum, eta, regularization.GradientCoefficients<T>(n), context);
-    }
-
-    private void Update(Network<T> network, Gradient<T> gradient, T eta, WeightPenalty<T> penalty, ComputeContext context)
+    /// <summary>v → μv − η∇C, w → w + v, the penalty's gradient added to ∇C as each element is updated.</summary>
+    private protected override void Update(Network<T> network, Gradient<T> gradient, T eta, WeightPenalty<T> penalty, ComputeContext context)
     {
         (_mu, _eta) = (T.CreateChecked(Mu), eta);
         UpdateElementwise(network, gradient, penalty, context, _rule);
@@ -245,7 +256,7 @@ public sealed class MomentumOptimizer<T> : Optimizer<T> where T : unmanaged, IFl
 /// Adam: first and second moment estimates m → β₁m + (1 − β₁)g, v → β₂v + (1 − β₂)g², bias-corrected
 /// m̂ = m/(1 − β₁ᵗ), v̂ = v/(1 − β₂ᵗ), and w → w − η m̂/(√v̂ + ε) (<see cref="ParameterUpdate.Adam"/>).
 /// </summary>
-public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
+public sealed class AdamOptimizer<T> : ElementwiseOptimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
 {
     private readonly Dictionary<string, T[]> _named = new();
     private readonly T[][] _m, _v;
@@ -275,20 +286,8 @@ public sealed class AdamOptimizer<T> : Optimizer<T> where T : unmanaged, IFloati
         _rule = UpdateRange;
     }
 
-    /// <summary>∇C through the batch's parallel products, then the update with the penalty's gradient, split across the same threads.</summary>
-    public override void Step(MiniBatch<T> batch, T eta, Regularization regularization, int n) =>
-        Update(batch.Network, MeanGradient(batch), eta, regularization.GradientCoefficients<T>(n), batch.Context);
-
-    /// <summary>One Adam step (t → t + 1) on this thread, with <paramref name="gradient"/> the mean ∇C (penalty included, if any).</summary>
-    public override void Step(Network<T> network, Gradient<T> gradient, T eta) => Update(network, gradient, eta, WeightPenalty<T>.None, ComputeContext.Serial);
-
-    internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
-    {
-        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values); // ∇C = Σ_x ∂C_x/∂w / m
-        Update(network, sum, eta, regularization.GradientCoefficients<T>(n), context);
-    }
-
-    private void Update(Network<T> network, Gradient<T> gradient, T eta, WeightPenalty<T> penalty, ComputeContext context)
+    /// <summary>One Adam step (t → t + 1), the penalty's gradient added to ∇C as each element is updated.</summary>
+    private protected override void Update(Network<T> network, Gradient<T> gradient, T eta, WeightPenalty<T> penalty, ComputeContext context)
     {
         Steps++;
         _step = new AdamStep<T>(eta, T.CreateChecked(Beta1), T.CreateChecked(Beta2), T.CreateChecked(Epsilon),
