@@ -404,7 +404,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
             correct += batch.CountCorrect();
             totalCost += double.CreateChecked(batch.TotalCost(cost));
             firstOutput ??= batch.Activation(network.L)[..network.Sizes[^1]].ToArray();
-            sameOutput = sameOutput && batch.EveryOutputEquals(firstOutput);
+            sameOutput = sameOutput && batch.EveryRowEquals(network.L, firstOutput);
         }
         return new Evaluation(correct, data.Count, data.Count == 0 ? double.NaN : totalCost / data.Count)
         {
