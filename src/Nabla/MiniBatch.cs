@@ -185,13 +185,13 @@ public sealed class MiniBatch<T> where T : unmanaged, IFloatingPointIeee754<T>
         return correct;
     }
 
-    /// <summary>True when every example's a^L equals <paramref name="output"/> bit for bit (after <see cref="FeedForward"/>).</summary>
-    internal bool EveryOutputEquals(ReadOnlySpan<T> output)
+    /// <summary>True when every example's a^l equals <paramref name="row"/> bit for bit (after <see cref="FeedForward"/>).</summary>
+    internal bool EveryRowEquals(int l, ReadOnlySpan<T> row)
     {
-        int n = Sizes[L];
-        var outputs = Activation(L);
+        int n = Sizes[l];
+        var rows = Activation(l);
         for (int i = 0; i < Size; i++)
-            if (!outputs.Slice(i * n, n).SequenceEqual(output)) return false;
+            if (!rows.Slice(i * n, n).SequenceEqual(row)) return false;
         return true;
     }
 

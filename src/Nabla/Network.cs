@@ -87,7 +87,7 @@ public sealed partial class Network<T> where T : unmanaged, IFloatingPointIeee75
     }
 
     /// <summary>Total number of weights and biases.</summary>
-    public int ParameterCount => Enumerable.Range(1, L).Sum(l => Sizes[l] * Sizes[l - 1] + Sizes[l]);
+    public int ParameterCount => Gradient<T>.ParameterCount(Sizes);
 
     /// <summary>a^L for one input x: Eq. 25, a^l = σ(w^l a^(l−1) + b^l), layer after layer.</summary>
     public T[] FeedForward(ReadOnlySpan<T> x) => Forward(x).Output.ToArray();

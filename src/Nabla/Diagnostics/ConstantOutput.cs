@@ -25,8 +25,8 @@ public static class ConstantOutput
         batch.FeedForward();
         for (int l = 1; l <= network.L; l++)
         {
-            if (!RowsAllEqual(batch.Activation(l), network.Sizes[l])) continue;
             var a = batch.Activation(l)[..network.Sizes[l]];
+            if (!batch.EveryRowEquals(l, a)) continue;
             var sigma = network.Activations[l];
             string where = l == network.L ? "the output layer" : $"hidden layer {l}";
             if (sigma is ReLUActivation && !a.ContainsAnyExcept(T.Zero))
@@ -40,13 +40,5 @@ public static class ConstantOutput
             return new(l, "constant", $"{where} ({sigma.Name}) gives the same values for every input, so nothing before it reaches the output");
         }
         return null;
-    }
-
-    private static bool RowsAllEqual<T>(ReadOnlySpan<T> rows, int n) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        var first = rows[..n];
-        for (int i = n; i < rows.Length; i += n)
-            if (!rows.Slice(i, n).SequenceEqual(first)) return false;
-        return true;
     }
 }

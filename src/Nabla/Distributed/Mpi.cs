@@ -153,7 +153,6 @@ public sealed unsafe class Mpi : ICommunicator, IDisposable
         typeof(T) == typeof(long) ? _long :
         throw new NotSupportedException($"no MPI data type for {typeof(T).Name}");
 
-
     private void CheckOpen()
     {
         if (_finalized) throw new ObjectDisposedException(nameof(Mpi), "MPI was finalised");

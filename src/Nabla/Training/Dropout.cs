@@ -40,12 +40,6 @@ public sealed class Dropout
     internal void Apply<T>(int l, ReadOnlySpan<T> source, Span<T> destination, int firstIndex) where T : unmanaged, IFloatingPointIeee754<T> =>
         DropoutMask.Apply(source, destination, LayerKey(l), _threshold, Scale<T>(), firstIndex);
 
-    // Each layer its own key, spread from the step's (SplitMix64's finaliser).
-    private ulong LayerKey(int l)
-    {
-        ulong z = _key + (ulong)l * 0x9E3779B97F4A7C15;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-        return z ^ (z >> 31);
-    }
+    // Each layer its own key, spread from the step's.
+    private ulong LayerKey(int l) => Xoshiro256.SplitMix64(_key, (ulong)l);
 }

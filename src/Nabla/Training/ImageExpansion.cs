@@ -118,12 +118,6 @@ public sealed class ImageExpansion : IInputTransform
             Mirror ? "mirrored half the time" : null,
         }.OfType<string>());
 
-    // SplitMix64's finaliser over the key and the index: every example of every epoch its own, evenly spread 64 bits.
-    private static ulong Hash(ulong key, uint example)
-    {
-        ulong z = key + (example + 1UL) * 0x9E3779B97F4A7C15;
-        z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
-        z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
-        return z ^ (z >> 31);
-    }
+    // Every example of every epoch its own, evenly spread 64 bits.
+    private static ulong Hash(ulong key, uint example) => Xoshiro256.SplitMix64(key, example + 1UL);
 }

@@ -113,7 +113,7 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
     /// <summary>The examples <paramref name="indices"/> into <paramref name="batch"/>, on this thread.</summary>
     public static void Gather(MiniBatch<T> batch, Dataset data, ReadOnlySpan<int> indices)
     {
-        Check(batch, data, indices.Length);
+        CheckShape(data, indices.Length, batch.Capacity, batch.Network.Sizes[0], batch.Network.Sizes[^1]);
         var (inputs, targets) = batch.Buffers;
         int width = batch.Network.Sizes[0];
         var rows = t_rows is { } cached && cached.Width == width ? cached : t_rows = new Rows(width);
@@ -144,9 +144,6 @@ internal sealed class MiniBatchLoader<T> : IDisposable where T : unmanaged, IFlo
     }
 
     private void CheckShape(Dataset data, int count) => CheckShape(data, count, _capacity, _inputs, _outputs);
-
-    private static void Check(MiniBatch<T> batch, Dataset data, int count) =>
-        CheckShape(data, count, batch.Capacity, batch.Network.Sizes[0], batch.Network.Sizes[^1]);
 
     private static void CheckShape(Dataset data, int count, int capacity, int inputs, int outputs)
     {

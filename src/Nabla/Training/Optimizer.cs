@@ -1,4 +1,5 @@
 using System.Numerics;
+using System.Numerics.Tensors;
 using Nabla.Kernels;
 
 namespace Nabla;
@@ -43,7 +44,7 @@ public abstract class Optimizer<T> where T : unmanaged, IFloatingPointIeee754<T>
     /// </summary>
     internal virtual void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
     {
-        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values);
+        TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values);
         regularization.AddGradient(network, sum, n);
         Step(network, sum, eta);
     }
@@ -174,8 +175,8 @@ public sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatin
         T step = -eta / T.CreateChecked(m);
         for (int l = 1; l <= network.L; l++)
         {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(sum.Weights[l].AsSpan(), step, network.Weights[l].Data, network.Weights[l].Data);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(sum.Biases[l], step, network.Biases[l], network.Biases[l]);
+            TensorPrimitives.MultiplyAdd<T>(sum.Weights[l].AsSpan(), step, network.Weights[l].Data, network.Weights[l].Data);
+            TensorPrimitives.MultiplyAdd<T>(sum.Biases[l], step, network.Biases[l], network.Biases[l]);
         }
         Steps++;
     }
@@ -185,8 +186,8 @@ public sealed class SgdOptimizer<T> : Optimizer<T> where T : unmanaged, IFloatin
     {
         for (int l = 1; l <= network.L; l++)
         {
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(gradient.Weights[l].AsSpan(), -eta, network.Weights[l].Data, network.Weights[l].Data);
-            System.Numerics.Tensors.TensorPrimitives.MultiplyAdd<T>(gradient.Biases[l], -eta, network.Biases[l], network.Biases[l]);
+            TensorPrimitives.MultiplyAdd<T>(gradient.Weights[l].AsSpan(), -eta, network.Weights[l].Data, network.Weights[l].Data);
+            TensorPrimitives.MultiplyAdd<T>(gradient.Biases[l], -eta, network.Biases[l], network.Biases[l]);
         }
         Steps++;
     }
@@ -207,7 +208,7 @@ public abstract class ElementwiseOptimizer<T> : Optimizer<T> where T : unmanaged
 
     internal override void StepFromSum(Network<T> network, Gradient<T> sum, int m, T eta, Regularization regularization, int n, ComputeContext context)
     {
-        System.Numerics.Tensors.TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values); // ∇C = Σ_x ∂C_x/∂w / m
+        TensorPrimitives.Multiply<T>(sum.Values, T.One / T.CreateChecked(m), sum.Values); // ∇C = Σ_x ∂C_x/∂w / m
         Update(network, sum, eta, regularization.GradientCoefficients<T>(n), context);
     }
 

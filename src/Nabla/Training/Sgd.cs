@@ -54,7 +54,6 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     private ImageExpansion? _expansion;
     private DataParallel<T>? _dataParallel;
     private bool _stopAgreed; // data-parallel: the processes agreed, in the last step of an epoch, to stop before the next one
-    private bool _loadAhead;
     private bool _disposed;
 
     /// <summary>The network trained, in place.</summary>
@@ -110,11 +109,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     /// and with a CPU hog beside it 0.173 against 0.231 s in the median: a step of 10 µs gains less from the helper than the
     /// batch costs to cross from its core to the other.
     /// </summary>
-    public bool LoadAhead
-    {
-        get => _loadAhead;
-        set => _loadAhead = value;
-    }
+    public bool LoadAhead { get; set; }
 
     /// <summary>
     /// Data-parallel training across processes (<c>mpirun -np N nabla train</c>); null (the default): this process alone.
@@ -255,7 +250,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
         int reportEvery = ProgressEvery is int every
             ? (int)Math.Clamp(((long)every + batch - 1) / batch * batch, batch, Math.Max(n, batch))
             : Math.Max(batch, n / 100 / batch * batch);
-        bool ahead = _loadAhead && _position < n && _dataParallel is null;
+        bool ahead = LoadAhead && _position < n && _dataParallel is null;
         _dataParallel?.CheckStart(training);
         Timing?.Start();
         _teamOrSolo?.Restart();
@@ -341,12 +336,18 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     {
         _batch.FirstRow = 0; // the whole mini-batch is here
         _dropout?.Draw(Random);
+        ForwardAndBackward();
+        Optimizer.Step(_batch, Eta, Regularization, n); // marks the gradient, when it computes one
+        Timing?.Mark(StepPhase.Update);
+    }
+
+    /// <summary>The forward pass on the loaded batch (through the current dropout masks, when on), then BP1 and BP2.</summary>
+    private void ForwardAndBackward()
+    {
         _batch.FeedForward(_dropout);
         Timing?.Mark(StepPhase.FeedForward);
         _batch.BackpropagateError(Cost, _dropout);
         Timing?.Mark(StepPhase.BackpropagateError);
-        Optimizer.Step(_batch, Eta, Regularization, n); // marks the gradient, when it computes one
-        Timing?.Mark(StepPhase.Update);
     }
 
     /// <summary>
@@ -357,13 +358,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
     private bool ComputeShare(int n, bool hasRows, int globalCount, bool stopRequested, int stepInEpoch)
     {
         _dropout?.Draw(Random);
-        if (hasRows)
-        {
-            _batch.FeedForward(_dropout);
-            Timing?.Mark(StepPhase.FeedForward);
-            _batch.BackpropagateError(Cost, _dropout);
-            Timing?.Mark(StepPhase.BackpropagateError);
-        }
+        if (hasRows) ForwardAndBackward();
         return _dataParallel!.Step(_batch, hasRows, globalCount, Optimizer, Eta, Regularization, n, stopRequested, stepInEpoch);
     }
 
@@ -409,7 +404,7 @@ public sealed class Sgd<T> : IDisposable where T : unmanaged, IFloatingPointIeee
             correct += batch.CountCorrect();
             totalCost += double.CreateChecked(batch.TotalCost(cost));
             firstOutput ??= batch.Activation(network.L)[..network.Sizes[^1]].ToArray();
-            sameOutput = sameOutput && batch.EveryOutputEquals(firstOutput);
+            sameOutput = sameOutput && batch.EveryRowEquals(network.L, firstOutput);
         }
         return new Evaluation(correct, data.Count, data.Count == 0 ? double.NaN : totalCost / data.Count)
         {

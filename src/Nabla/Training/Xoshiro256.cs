@@ -14,7 +14,7 @@ public sealed class Xoshiro256
     public Xoshiro256(long seed)
     {
         ulong x = unchecked((ulong)seed);
-        _s0 = SplitMix64(ref x); _s1 = SplitMix64(ref x); _s2 = SplitMix64(ref x); _s3 = SplitMix64(ref x);
+        _s0 = SplitMix64(x, 1); _s1 = SplitMix64(x, 2); _s2 = SplitMix64(x, 3); _s3 = SplitMix64(x, 4);
     }
 
     /// <summary>The four state words, for a checkpoint.</summary>
@@ -73,9 +73,14 @@ public sealed class Xoshiro256
         }
     }
 
-    private static ulong SplitMix64(ref ulong x)
+    /// <summary>
+    /// SplitMix64's <paramref name="i"/>-th output from state <paramref name="key"/>: key + i·γ through its finaliser, every bit
+    /// of both spread over all 64. Computed for any i alone, it also makes keys that any thread derives the same way: each
+    /// dropout layer's (<see cref="Dropout"/>), each example's move (<see cref="ImageExpansion"/>).
+    /// </summary>
+    internal static ulong SplitMix64(ulong key, ulong i)
     {
-        ulong z = x += 0x9E3779B97F4A7C15;
+        ulong z = key + i * 0x9E3779B97F4A7C15;
         z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9;
         z = (z ^ (z >> 27)) * 0x94D049BB133111EB;
         return z ^ (z >> 31);
