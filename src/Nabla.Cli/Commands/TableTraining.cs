@@ -212,12 +212,7 @@ internal static class TableTraining
     /// </summary>
     private static int Run<T>(TrainCommand.Settings s, TableData data) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
-        if (s.Epochs < 0) throw new CliException($"--epochs: must be 0 or more, got {s.Epochs}", ExitCodes.InvalidArguments);
-        if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
-        if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
-        if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
-        s = s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
+        s = TrainCommand.Checked(s);
         var pre = data.Preprocessing;
         var training = data.Training;
         var evaluation = data.Validation ?? data.Test;
@@ -231,20 +226,7 @@ internal static class TableTraining
         if (s.Resume is not null) CheckPreprocessing(s.Resume, metadata[TablePreprocessing.MetadataKey]);
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
-        TrainingRun<T> run;
-        try
-        {
-            var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
-            {
-                Regularization = s.Regularization,
-                Optimizer = TrainCommand.MakeOptimizer<T>(s),
-                DropoutProbability = s.Dropout,
-            };
-            sgd.LoadAhead &= s.LoadAhead;
-            run = new TrainingRun<T>(sgd, TrainCommand.MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
-            if (s.Resume is not null) TrainCommand.Restore(run, s, training.Count);
-        }
-        catch (NablaException e) when (e is not InvalidFileException) { throw new CliException(e.Message, ExitCodes.InvalidArguments); }
+        var run = TrainCommand.MakeRun(network, s, training.Count);
         using var trainer = run.Sgd; // its threads end with the command
 
         if (!s.Json)
@@ -317,7 +299,7 @@ internal static class TableTraining
         // The network the run ends with, and --out gets: the best epoch's or the last one's; the test rows score it, once.
         var saved = TrainCommand.Kept(run, keepBest, extras.Points);
         var test = Scores(network, data.Test, pre);
-        if (s.Out is not null) SaveModel(network, s.Cost, s.Out, metadata);
+        if (s.Out is not null) TrainCommand.SaveModel(network, s.Cost, s.Out, metadata);
         Func<double, string> score = pre.IsClassification ? a => a.ToString("P2", CultureInfo.InvariantCulture) : r2 => string.Create(CultureInfo.InvariantCulture, $"R² {r2:F4}");
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {training.Count:N0} rows of {Path.GetFileName(s.Data)}",
             run.BestEpoch >= 0 ? run.BestEpoch : null, pre.IsClassification ? PlottedScore.Accuracy : PlottedScore.RSquared);
@@ -451,10 +433,4 @@ internal static class TableTraining
     }
 
     private static string Percent(double value) => double.IsNaN(value) ? "—" : value.ToString("P1", CultureInfo.InvariantCulture);
-
-    private static void SaveModel<T>(Network<T> network, Cost cost, string path, IReadOnlyDictionary<string, string> metadata) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        try { ModelFile.Save(network, cost, path, metadata); }
-        catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
-    }
 }

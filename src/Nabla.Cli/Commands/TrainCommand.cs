@@ -192,9 +192,6 @@ internal static class TrainCommand
         return MonitoredFiguresNames.Parse(names);
     }
 
-    internal static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> =>
-        CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum);
-
     internal static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
     {
         "constant" => new ConstantSchedule(s.Eta),
@@ -203,15 +200,49 @@ internal static class TrainCommand
         var o => throw CommonOptions.NotOneOf("--schedule", o, ["constant", "step", "halving"]),
     };
 
-    private static int Run<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The checks an IDX run and a table's share, before anything is read; with the thread count chosen.</summary>
+    internal static Settings Checked(Settings s)
     {
         if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
         if (s.Epochs < 0) throw new CliException($"--epochs: must be 0 or more, got {s.Epochs}", ExitCodes.InvalidArguments);
         if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
-        if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
-        s = s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
+        return s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
+    }
+
+    /// <summary>
+    /// The trainer and its run, as the options say, resumed from --resume when given; <paramref name="configure"/> adds what
+    /// only one kind of run has (the expansion, the MPI communicator) before the checkpoint is put back. The library's
+    /// objections to the settings are argument errors.
+    /// </summary>
+    internal static TrainingRun<T> MakeRun<T>(Network<T> network, Settings s, int trainingCount, Action<Sgd<T>>? configure = null, int checkpointProcesses = 1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try
+        {
+            var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
+            {
+                Regularization = s.Regularization,
+                Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
+                DropoutProbability = s.Dropout,
+                LoadAhead = s.LoadAhead && s.Threads == 1,
+            };
+            configure?.Invoke(sgd);
+            var run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
+            if (s.Resume is not null) Restore(run, s, trainingCount, checkpointProcesses);
+            return run;
+        }
+        catch (NablaException e) when (e is not InvalidFileException)
+        {
+            throw new CliException(e.Message, ExitCodes.InvalidArguments);
+        }
+    }
+
+    private static int Run<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        s = Checked(s);
+        if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
         // In an MPI job every process runs this command; process 0 alone prints and writes (DistributedSession).
         var session = DistributedSession.Start(s.Distributed); // finalised by CommandRunner when the command returns
         bool root = session?.IsRoot ?? true;
@@ -235,25 +266,11 @@ internal static class TrainCommand
         if (s.Checkpoint is not null) s.Arguments["--checkpoint"] = Path.GetFullPath(s.Checkpoint);
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
-        TrainingRun<T> run;
-        try
+        var run = MakeRun(network, s, training.Count, sgd =>
         {
-            var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
-            {
-                Regularization = s.Regularization,
-                Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
-                DropoutProbability = s.Dropout,
-            };
             if (s.Expand is var (shift, rotation, interpolation, mirror)) sgd.Expansion = MakeExpansion(training, shift, rotation, interpolation, mirror);
-            sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
             if (session is not null) sgd.Communicator = session.Mpi;
-            run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
-            if (s.Resume is not null) Restore(run, s, training.Count, record?.Processes ?? 1);
-        }
-        catch (NablaException e) when (e is not InvalidFileException)
-        {
-            throw new CliException(e.Message, ExitCodes.InvalidArguments);
-        }
+        }, record?.Processes ?? 1);
         using var trainer = run.Sgd; // its threads end with the command
 
         if (!s.Json)
@@ -321,7 +338,7 @@ internal static class TrainCommand
         var saved = Kept(run, keepBest, extras.Points);
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
-        if (s.Out is not null && root) SaveModel(network, s.Cost, s.Out, data.Images);
+        if (s.Out is not null && root) SaveModel(network, s.Cost, s.Out, new Dictionary<string, string> { [ImageInputs.MetadataKey] = data.Images.ToJson() });
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}",
             run.BestEpoch >= 0 ? run.BestEpoch : null);
 
@@ -582,12 +599,12 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact. The images' size
-    /// and class names go with the network, for `nabla predict`.
+    /// A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact. The metadata says
+    /// what the inputs are (the images' size and class names, or a table's preprocessing), for `nabla predict`.
     /// </summary>
-    private static void SaveModel<T>(Network<T> network, Cost cost, string path, ImageInputs images) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void SaveModel<T>(Network<T> network, Cost cost, string path, IReadOnlyDictionary<string, string> metadata) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        try { ModelFile.Save(network, cost, path, new Dictionary<string, string> { [ImageInputs.MetadataKey] = images.ToJson() }); }
+        try { ModelFile.Save(network, cost, path, metadata); }
         catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
     }
 }
