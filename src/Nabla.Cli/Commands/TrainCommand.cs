@@ -284,46 +284,20 @@ internal static class TrainCommand
             if (s.Resumed is { } resumed) Console.WriteLine(resumed.Line(s.Resume!, run.Epoch, run.Sgd.Position, training.Count, "example"));
         }
         var extras = new TrainingDiagnostics(s.Diagnostics && root, root ? s.Plot : null, training, s.Seed, s.Json);
-        var epochs = new List<object>();
+        var log = new RunLog(extras, record, Path.GetFullPath(data.Directory), session?.Size);
         var total = Stopwatch.StartNew();
-        double trainSeconds = 0;
-        int epochsRun = 0;
-        if (record is not null)
-        {
-            epochs.AddRange(record.Epochs.EnumerateArray().Select(e => (object)e.Clone()));
-            extras.Restore(record.Points);
-            (trainSeconds, epochsRun) = (record.TrainSeconds, record.EpochsTrained);
-        }
-        JsonElement Record() => JsonSerializer.SerializeToElement(
-            new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, Path.GetFullPath(data.Directory), session?.Size),
-            CommandRunner.JsonOptions);
         bool warnedConstantOutput = false;
         using var interruption = new Interruption();
         while (!run.Finished)
         {
-            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count, startedAt: run.Sgd.Position < training.Count ? run.Sgd.Position : 0);
-            EpochResult r;
-            try
+            // In an MPI job the processes stop after the same step (a signal to any of them is agreed on within a step), and
+            // wait for process 0's checkpoint before they exit: mpirun ends a job as soon as one of its processes has.
+            if (TrainEpoch(run, training, evaluation, s, interruption, stoppedElsewhere: session is not null) is not { } r)
             {
-                r = run.RunEpoch(training, evaluation, s.Monitor, bar.Report, interruption.Token);
-            }
-            catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested || session is not null)
-            {
-                // In an MPI job the processes stop after the same step (a signal to any of them is agreed on within a step), and
-                // wait for process 0's checkpoint before they exit: mpirun ends a job as soon as one of its processes has.
-                bar.Clear();
-                int code = root ? Interrupted(run, s, training.Count, Record(), session?.Size) : ExitCodes.Interrupted;
+                int code = root ? Interrupted(run, s, training.Count, log.Record(), session?.Size) : ExitCodes.Interrupted;
                 session?.Mpi.Barrier();
                 return code;
             }
-            catch (TrainingDivergedException diverged)
-            {
-                bar.Clear();
-                throw Diverged(diverged, s);
-            }
-            bar.Clear();
-            trainSeconds += r.TrainSeconds;
-            epochsRun++;
             var e = r.Evaluation!.Value;
             string line = EpochLine(r, s.Monitor, evaluationName);
             if (s.Json) Console.Error.WriteLine(line); else Console.WriteLine(line);
@@ -331,8 +305,8 @@ internal static class TrainCommand
             string? warning = e.SameOutputForEveryExample ? ConstantOutputWarning(network, evaluation, r.Epoch, evaluationName, e) : null;
             if (warning is not null && !warnedConstantOutput) Console.Error.WriteLine($"nabla: warning: {warning}"); // once: the next epochs say the same
             warnedConstantOutput |= warning is not null;
-            epochs.Add(EpochJson(r, evaluationName, s.Monitor, diagnosticsReport, warning));
-            if (s.Checkpoint is not null && root) Checkpoint.Save(run, s.Checkpoint, s.Arguments, Record());
+            log.Add(r, EpochJson(r, evaluationName, s.Monitor, diagnosticsReport, warning));
+            if (s.Checkpoint is not null && root) Checkpoint.Save(run, s.Checkpoint, s.Arguments, log.Record());
         }
         // The network the run ends with, and --out gets: the best epoch's or the last one's.
         var saved = Kept(run, keepBest, extras.Points);
@@ -364,7 +338,7 @@ internal static class TrainCommand
                 lambda = s.Regularization.Lambda,
                 dropout = s.Dropout,
                 expand = run.Sgd.Expansion is { } x ? new { max_shift = x.MaxShift, max_rotation_degrees = x.MaxRotationDegrees, interpolation = x.Interpolation.ToString().ToLowerInvariant(), mirror = x.Mirror } : null,
-                epochs,
+                epochs = log.Epochs,
                 stop_reason = run.StopReason,
                 evaluated_on = evaluationName,
                 best_epoch = run.BestEpoch >= 0 ? run.BestEpoch : (int?)null,
@@ -376,7 +350,7 @@ internal static class TrainCommand
                 final_test_correct = finalTest?.Correct,
                 final_test_total = finalTest?.Total,
                 final_test_accuracy = finalTest?.Accuracy,
-                train_seconds_total = trainSeconds,
+                train_seconds_total = log.TrainSeconds,
                 wall_seconds = total.Elapsed.TotalSeconds,
                 model = s.Out,
                 checkpoint = s.Checkpoint,
@@ -388,7 +362,7 @@ internal static class TrainCommand
         {
             if (run.BestEpoch >= 0)
                 Console.WriteLine($"Best: epoch {run.BestEpoch}, {run.BestAccuracy:P2} on the {evaluationName} data" +
-                                  (epochsRun > 0 ? $"; training took {trainSeconds:F1} s ({(double)training.Count * epochsRun / trainSeconds:N0} examples/s)." : "."));
+                                  (log.EpochsRun > 0 ? $"; training took {log.TrainSeconds:F1} s ({(double)training.Count * log.EpochsRun / log.TrainSeconds:N0} examples/s)." : "."));
             if (run.StopReason is "early-stopping" or "schedule") Console.WriteLine($"Stopped by {run.StopReason} after epoch {run.Epoch - 1}.");
             if (finalTest is Evaluation t)
                 Console.WriteLine($"Test: {t.Correct} / {t.Total} ({t.Accuracy:P2}), cost {t.Cost:F4}, of the {(saved.Best ? "best" : "last epoch's")} network{(saved.Epoch is int k ? $" (epoch {k})" : "")}");
@@ -402,6 +376,68 @@ internal static class TrainCommand
     /// <summary>What a checkpoint keeps of the run's report: each epoch's JSON figures, the plot's points, the training time, the data read.</summary>
     /// <remarks><paramref name="Processes"/>: the processes of a distributed run (null: one), whose number fixes the global mini-batch.</remarks>
     internal sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory, int? Processes = null);
+
+    /// <summary>
+    /// The run's report so far, continued from the checkpoint's <see cref="RunRecord"/> when resumed: each epoch's JSON
+    /// figures, the training time and the epochs trained (the plot's points are kept by <see cref="TrainingDiagnostics"/>).
+    /// </summary>
+    internal sealed class RunLog
+    {
+        private readonly TrainingDiagnostics _extras;
+        private readonly string? _dataDirectory;
+        private readonly int? _processes;
+
+        public RunLog(TrainingDiagnostics extras, RunRecord? record, string? dataDirectory = null, int? processes = null)
+        {
+            (_extras, _dataDirectory, _processes) = (extras, dataDirectory, processes);
+            if (record is null) return;
+            Epochs.AddRange(record.Epochs.EnumerateArray().Select(e => (object)e.Clone()));
+            extras.Restore(record.Points);
+            (TrainSeconds, EpochsRun) = (record.TrainSeconds, record.EpochsTrained);
+        }
+
+        public List<object> Epochs { get; } = [];
+        public double TrainSeconds { get; private set; }
+        public int EpochsRun { get; private set; }
+
+        public void Add(EpochResult r, object json)
+        {
+            TrainSeconds += r.TrainSeconds;
+            EpochsRun++;
+            Epochs.Add(json);
+        }
+
+        /// <summary>What the next checkpoint keeps.</summary>
+        public JsonElement Record() => JsonSerializer.SerializeToElement(
+            new RunRecord(JsonSerializer.SerializeToElement(Epochs, CommandRunner.JsonOptions), _extras.Points, TrainSeconds, EpochsRun, _dataDirectory, _processes),
+            CommandRunner.JsonOptions);
+    }
+
+    /// <summary>
+    /// One epoch under a progress bar; null when it was interrupted (by a signal, or with <paramref name="stoppedElsewhere"/>
+    /// by another process of an MPI job), the run then at the step it stopped after. A diverged run is an error.
+    /// </summary>
+    internal static EpochResult? TrainEpoch<T>(TrainingRun<T> run, Dataset training, Dataset evaluation, Settings s, Interruption interruption,
+        bool stoppedElsewhere = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count, startedAt: run.Sgd.Position < training.Count ? run.Sgd.Position : 0);
+        try
+        {
+            return run.RunEpoch(training, evaluation, s.Monitor, bar.Report, interruption.Token);
+        }
+        catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested || stoppedElsewhere)
+        {
+            return null;
+        }
+        catch (TrainingDivergedException diverged)
+        {
+            throw Diverged(diverged, s);
+        }
+        finally
+        {
+            bar.Clear();
+        }
+    }
 
     /// <summary>The network the run ends with: the best epoch's (<paramref name="Best"/>) or the last one's.</summary>
     internal sealed record SavedNetwork(bool Best, int? Epoch, double? Accuracy);
