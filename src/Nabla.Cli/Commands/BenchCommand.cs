@@ -200,15 +200,7 @@ internal static class BenchCommand
             Console.WriteLine($"Measured peak: {DescribePeak<T>(peak)}");
         }
 
-        var seconds = new double[s.Epochs];
-        for (int epoch = 0; epoch < s.Epochs; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            sgd.TrainEpoch(training);
-            seconds[epoch] = clock.Elapsed.TotalSeconds;
-            if (!s.Json) Console.WriteLine($"Epoch {epoch}: {seconds[epoch]:F3} s");
-            else Console.Error.WriteLine($"Epoch {epoch}: {seconds[epoch]:F3} s");
-        }
+        var seconds = TimeEpochs(sgd, training, s.Epochs, s.Json);
         // A phase's share is of the peak of the cores the products use: one core's for one thread.
         var phases = s.Breakdown ? TimePhases(sgd, training, s.Layers, (s.Threads == 1 ? peak.OneCore : peak.AllCores).Gflops) : null;
 
@@ -304,10 +296,7 @@ internal static class BenchCommand
     /// <summary>One more epoch of the same training with <see cref="Sgd{T}.Timing"/> on: each phase's time, and for the products their GFLOP/s against the peak.</summary>
     private static Phases TimePhases<T>(Sgd<T> sgd, Dataset training, IReadOnlyList<int> sizes, double peakGflops) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        var timing = new StepTiming();
-        sgd.Timing = timing;
-        sgd.TrainEpoch(training);
-        sgd.Timing = null;
+        var timing = TimedEpoch(sgd, training);
         var (forward, backward, gradient) = MultiplyAddsPerExample(sizes);
         bool fused = sgd.Optimizer is SgdOptimizer<T>;
         double total = timing.TotalSeconds;
@@ -330,6 +319,30 @@ internal static class BenchCommand
             rows.Add(Row($"update ({sgd.Optimizer.Name})", StepPhase.Update, 0));
         }
         return new Phases(timing.Steps, rows);
+    }
+
+    /// <summary>The seconds of each of <paramref name="epochs"/> epochs of training, each printed as it ends (on stderr under --json).</summary>
+    internal static double[] TimeEpochs<T>(Sgd<T> sgd, Dataset training, int epochs, bool json) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var seconds = new double[epochs];
+        for (int epoch = 0; epoch < epochs; epoch++)
+        {
+            var clock = Stopwatch.StartNew();
+            sgd.TrainEpoch(training);
+            seconds[epoch] = clock.Elapsed.TotalSeconds;
+            (json ? Console.Error : Console.Out).WriteLine($"Epoch {epoch}: {seconds[epoch]:F3} s");
+        }
+        return seconds;
+    }
+
+    /// <summary>One more epoch with a clock read between the phases of every step: its time per phase.</summary>
+    internal static StepTiming TimedEpoch<T>(Sgd<T> sgd, Dataset training) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var timing = new StepTiming();
+        sgd.Timing = timing;
+        sgd.TrainEpoch(training);
+        sgd.Timing = null;
+        return timing;
     }
 
     internal static double Median(double[] values)

@@ -1,4 +1,3 @@
-using System.Diagnostics;
 using System.Numerics;
 
 namespace Nabla.Cli.Commands;
@@ -25,20 +24,10 @@ internal static class DistributedBench
                               $"m = {m} each, global mini-batch {n * m}; one all-reduce of {parameters + 1:N0} {Words.Precision<T>()} values ({reduceBytes / 1e6:F2} MB) a step");
         }
 
-        var seconds = new double[epochs];
-        for (int epoch = 0; epoch < epochs; epoch++)
-        {
-            var clock = Stopwatch.StartNew();
-            sgd.TrainEpoch(training);
-            seconds[epoch] = clock.Elapsed.TotalSeconds;
-            (json ? Console.Error : Console.Out).WriteLine($"Epoch {epoch}: {seconds[epoch]:F3} s");
-        }
+        var seconds = BenchCommand.TimeEpochs(sgd, training, epochs, json);
 
         // One more epoch, phase by phase; each process's seconds summed over the job, then averaged.
-        var timing = new StepTiming();
-        sgd.Timing = timing;
-        sgd.TrainEpoch(training);
-        sgd.Timing = null;
+        var timing = BenchCommand.TimedEpoch(sgd, training);
         double compute = timing.Seconds(StepPhase.Load) + timing.Seconds(StepPhase.FeedForward) + timing.Seconds(StepPhase.BackpropagateError) +
                          timing.Seconds(StepPhase.Gradient) + timing.Seconds(StepPhase.Update);
         Span<double> totals = [compute, timing.Seconds(StepPhase.Wait), timing.Seconds(StepPhase.AllReduce)];

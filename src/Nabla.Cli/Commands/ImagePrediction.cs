@@ -44,8 +44,7 @@ internal static class ImagePrediction
 
         // One IDX file is like a table: its images in order, nothing to name them by; else each line says which image it is.
         var named = pictures == 0 && paths.Count == 1 ? null : names;
-        if (outputPath is null) PredictCommand.WriteCsv(System.Console.Out, predictor, "class", classes, predictions, named);
-        else PredictCommand.WriteAtomically(outputPath, writer => PredictCommand.WriteCsv(writer, predictor, "class", classes, predictions, named));
+        PredictCommand.WriteOutput(outputPath, writer => PredictCommand.WriteCsv(writer, predictor, "class", classes, predictions, named));
         if (pictures > 0)
             System.Console.Error.WriteLine($"nabla: {Words.Count(pictures, "picture")} grey-scaled and scaled to fit {images.Rows}×{images.Columns}" +
                                            (inverted > 0 ? $"; {inverted} inverted (light background: the training images are light on black; --invert no keeps them)" : ""));

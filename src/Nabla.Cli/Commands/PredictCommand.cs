@@ -41,7 +41,7 @@ internal static class PredictCommand
             {
                 if (paths.Length > 1) throw new CliException($"--input: one table at a time, not {paths.Length} files ({string.Join(", ", paths)})", ExitCodes.InvalidArguments);
                 if (parse.GetResult(classes) is { Implicit: false })
-                    throw new CliException($"--classes: names the classes of a model trained on images; a table's model has its own ({PredictCommand.ListNames(predictor.Classes)})", ExitCodes.InvalidArguments);
+                    throw new CliException($"--classes: names the classes of a model trained on images; a table's model has its own ({ListNames(predictor.Classes)})", ExitCodes.InvalidArguments);
                 return PredictTable(parse, predictor, modelPath, paths[0], outputPath);
             }
             string invertMode = parse.GetValue(invert)!.ToLowerInvariant();
@@ -88,8 +88,7 @@ internal static class PredictCommand
         var predictions = predictor.Predict(table);
         double predictSeconds = clock.Elapsed.TotalSeconds - readSeconds;
         var pre = predictor.Preprocessing;
-        if (outputPath is null) WriteCsv(System.Console.Out, predictor, pre.IsClassification ? pre.Targets[0] : null, pre.IsClassification ? pre.Classes : pre.Targets, predictions, null);
-        else WriteAtomically(outputPath, writer => WriteCsv(writer, predictor, pre.IsClassification ? pre.Targets[0] : null, pre.IsClassification ? pre.Classes : pre.Targets, predictions, null));
+        WriteOutput(outputPath, writer => WriteCsv(writer, predictor, pre.IsClassification ? pre.Targets[0] : null, pre.IsClassification ? pre.Classes : pre.Targets, predictions, null));
         double seconds = clock.Elapsed.TotalSeconds;
         double cpu = (Process.GetCurrentProcess().TotalProcessorTime - cpuBefore).TotalSeconds; // less disturbed by a busy machine than the wall clock
         if (parse.GetValue(CommandRunner.Json))
@@ -140,32 +139,27 @@ internal static class PredictCommand
     internal static string Quote(string cell) =>
         cell.AsSpan().IndexOfAny(",\"\r\n") < 0 ? cell : $"\"{cell.Replace("\"", "\"\"", StringComparison.Ordinal)}\"";
 
-    /// <summary>Writes through <paramref name="write"/> to a temporary file beside <paramref name="path"/>, flushes, then renames it over: a failure leaves what was there.</summary>
-    internal static void WriteAtomically(string path, Action<TextWriter> write)
+    /// <summary>Writes through <paramref name="write"/> to standard output, or to <paramref name="path"/> (--output) as <see cref="WriteAtomically"/> does.</summary>
+    internal static void WriteOutput(string? path, Action<TextWriter> write)
     {
-        string full = Path.GetFullPath(path);
-        string temp = Path.Combine(Path.GetDirectoryName(full)!, $".{Path.GetFileName(full)}.{Guid.NewGuid():N}.tmp");
+        if (path is null) write(System.Console.Out);
+        else WriteAtomically(path, write);
+    }
+
+    /// <summary>Writes through <paramref name="write"/> to <paramref name="path"/>, UTF-8 with \n line ends, by way of <see cref="AtomicFile"/>: a failure leaves what was there.</summary>
+    private static void WriteAtomically(string path, Action<TextWriter> write)
+    {
         try
         {
-            using (var stream = new FileStream(temp, FileMode.CreateNew, FileAccess.Write, FileShare.None, 1 << 16))
-            using (var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16))
+            AtomicFile.Write(path, stream =>
             {
-                writer.NewLine = "\n";
+                using var writer = new StreamWriter(stream, new UTF8Encoding(false), 1 << 16, leaveOpen: true) { NewLine = "\n" };
                 write(writer);
-                writer.Flush();
-                stream.Flush(flushToDisk: true);
-            }
-            File.Move(temp, full, overwrite: true);
+            });
         }
         catch (Exception e) when (e is IOException or UnauthorizedAccessException)
         {
-            try { File.Delete(temp); } catch (IOException) { }
             throw new CliException($"--output: {path}: cannot write: {e.Message} (nothing was changed)", ExitCodes.OutputFailed);
-        }
-        catch
-        {
-            try { File.Delete(temp); } catch (IOException) { }
-            throw;
         }
     }
 }

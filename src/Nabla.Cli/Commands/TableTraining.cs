@@ -212,12 +212,7 @@ internal static class TableTraining
     /// </summary>
     private static int Run<T>(TrainCommand.Settings s, TableData data) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
-        if (s.Epochs < 0) throw new CliException($"--epochs: must be 0 or more, got {s.Epochs}", ExitCodes.InvalidArguments);
-        if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
-        if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
-        if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
-        s = s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
+        s = TrainCommand.Checked(s);
         var pre = data.Preprocessing;
         var training = data.Training;
         var evaluation = data.Validation ?? data.Test;
@@ -231,20 +226,7 @@ internal static class TableTraining
         if (s.Resume is not null) CheckPreprocessing(s.Resume, metadata[TablePreprocessing.MetadataKey]);
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
-        TrainingRun<T> run;
-        try
-        {
-            var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
-            {
-                Regularization = s.Regularization,
-                Optimizer = TrainCommand.MakeOptimizer<T>(s),
-                DropoutProbability = s.Dropout,
-            };
-            sgd.LoadAhead &= s.LoadAhead;
-            run = new TrainingRun<T>(sgd, TrainCommand.MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
-            if (s.Resume is not null) TrainCommand.Restore(run, s, training.Count);
-        }
-        catch (NablaException e) when (e is not InvalidFileException) { throw new CliException(e.Message, ExitCodes.InvalidArguments); }
+        var run = TrainCommand.MakeRun(network, s, training.Count);
         using var trainer = run.Sgd; // its threads end with the command
 
         if (!s.Json)
@@ -257,48 +239,20 @@ internal static class TableTraining
         }
         // A resumed run reports and plots the epochs before the interruption too, as the run never stopped would.
         var extras = new TrainingDiagnostics(s.Diagnostics, s.Plot, training, s.Seed, s.Json);
-        var epochs = new List<object>();
+        var log = new TrainCommand.RunLog(extras, s.Resumed?.State.Record?.Deserialize<TrainCommand.RunRecord>(CommandRunner.JsonOptions));
         var total = Stopwatch.StartNew();
-        double trainSeconds = 0;
-        int epochsRun = 0;
-        if (s.Resumed?.State.Record?.Deserialize<TrainCommand.RunRecord>(CommandRunner.JsonOptions) is { } record)
-        {
-            epochs.AddRange(record.Epochs.EnumerateArray().Select(e => (object)e.Clone()));
-            extras.Restore(record.Points);
-            (trainSeconds, epochsRun) = (record.TrainSeconds, record.EpochsTrained);
-        }
-        JsonElement Record() => JsonSerializer.SerializeToElement(
-            new TrainCommand.RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, null),
-            CommandRunner.JsonOptions);
         using var interruption = new TrainCommand.Interruption();
         while (!run.Finished)
         {
-            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count, startedAt: run.Sgd.Position < training.Count ? run.Sgd.Position : 0);
-            EpochResult r;
-            try
-            {
-                r = run.RunEpoch(training, evaluation, s.Monitor, bar.Report, interruption.Token);
-            }
-            catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested)
-            {
-                bar.Clear();
-                return TrainCommand.Interrupted(run, s, training.Count, Record(), modelMetadata: metadata);
-            }
-            catch (TrainingDivergedException diverged)
-            {
-                bar.Clear();
-                throw TrainCommand.Diverged(diverged, s);
-            }
-            bar.Clear();
-            trainSeconds += r.TrainSeconds;
-            epochsRun++;
+            if (TrainCommand.TrainEpoch(run, training, evaluation, s, interruption) is not { } r)
+                return TrainCommand.Interrupted(run, s, training.Count, log.Record(), modelMetadata: metadata);
             var regression = pre.IsClassification ? null : RegressionScores.Of(network, evaluation, pre.TargetStandardDeviations);
             string line = regression is null
                 ? TrainCommand.EpochLine(r, s.Monitor, evaluationName)
                 : string.Create(CultureInfo.InvariantCulture, $"Epoch {r.Epoch}: {evaluationName} {regression}, cost {r.EvaluationCost:F4}, η {r.Eta:G4}, {r.TrainSeconds:F2} s");
             if (s.Json) System.Console.Error.WriteLine(line); else System.Console.WriteLine(line);
             var diagnosticsReport = extras.AfterEpoch(network, s.Cost, training, r.Epoch, r.Evaluation!.Value, regression?.RSquared);
-            epochs.Add(new
+            log.Add(r, new
             {
                 epoch = r.Epoch, train_seconds = r.TrainSeconds, evaluated_on = evaluationName, eta = r.Eta,
                 evaluation_cost = r.EvaluationCost,
@@ -312,12 +266,12 @@ internal static class TableTraining
                 training_accuracy = pre.IsClassification && s.Monitor.HasFlag(MonitoredFigures.TrainingAccuracy) ? r.TrainingAccuracy : null,
                 diagnostics = diagnosticsReport,
             });
-            if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments, Record(), metadata);
+            if (s.Checkpoint is not null) Checkpoint.Save(run, s.Checkpoint, s.Arguments, log.Record(), metadata);
         }
         // The network the run ends with, and --out gets: the best epoch's or the last one's; the test rows score it, once.
         var saved = TrainCommand.Kept(run, keepBest, extras.Points);
         var test = Scores(network, data.Test, pre);
-        if (s.Out is not null) SaveModel(network, s.Cost, s.Out, metadata);
+        if (s.Out is not null) TrainCommand.SaveModel(network, s.Cost, s.Out, metadata);
         Func<double, string> score = pre.IsClassification ? a => a.ToString("P2", CultureInfo.InvariantCulture) : r2 => string.Create(CultureInfo.InvariantCulture, $"R² {r2:F4}");
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {training.Count:N0} rows of {Path.GetFileName(s.Data)}",
             run.BestEpoch >= 0 ? run.BestEpoch : null, pre.IsClassification ? PlottedScore.Accuracy : PlottedScore.RSquared);
@@ -341,7 +295,7 @@ internal static class TableTraining
                 batch = s.Batch,
                 seed = s.Seed,
                 lambda = s.Regularization.Lambda,
-                epochs,
+                epochs = log.Epochs,
                 stop_reason = run.StopReason,
                 evaluated_on = evaluationName,
                 best_epoch = run.BestEpoch >= 0 ? run.BestEpoch : (int?)null,
@@ -352,7 +306,7 @@ internal static class TableTraining
                 test = TestJson(test, pre),
                 // The test rows' mean cost of the errors alone (the epochs' costs add the weight penalty): comparable across λ.
                 test_cost = Sgd<T>.Evaluate(network, s.Cost, data.Test).Cost,
-                train_seconds_total = trainSeconds,
+                train_seconds_total = log.TrainSeconds,
                 wall_seconds = total.Elapsed.TotalSeconds,
                 model = s.Out,
                 checkpoint = s.Checkpoint,
@@ -365,7 +319,7 @@ internal static class TableTraining
             if (run.BestEpoch >= 0 && (saved.Best || run.EarlyStopping is not null))
                 System.Console.WriteLine($"Best: epoch {run.BestEpoch}, {score(extras.Points.First(p => p.Epoch == run.BestEpoch).Accuracy)} on the {evaluationName} data.");
             if (run.StopReason is "early-stopping" or "schedule") System.Console.WriteLine($"Stopped by {run.StopReason} after epoch {run.Epoch - 1}.");
-            if (epochsRun > 0) System.Console.WriteLine($"Training took {trainSeconds:F1} s ({(double)training.Count * epochsRun / Math.Max(trainSeconds, 1e-9):N0} rows/s).");
+            if (log.EpochsRun > 0) System.Console.WriteLine($"Training took {log.TrainSeconds:F1} s ({(double)training.Count * log.EpochsRun / Math.Max(log.TrainSeconds, 1e-9):N0} rows/s).");
             WriteScores(test, pre, saved.Best ? $"Test, of the best network (epoch {saved.Epoch})" : "Test");
             if (s.Out is not null) System.Console.WriteLine(TrainCommand.SavedLine(saved, run, extras.Points, evaluationName, $"{s.Out} with its preprocessing", score));
         }
@@ -451,10 +405,4 @@ internal static class TableTraining
     }
 
     private static string Percent(double value) => double.IsNaN(value) ? "—" : value.ToString("P1", CultureInfo.InvariantCulture);
-
-    private static void SaveModel<T>(Network<T> network, Cost cost, string path, IReadOnlyDictionary<string, string> metadata) where T : unmanaged, IFloatingPointIeee754<T>
-    {
-        try { ModelFile.Save(network, cost, path, metadata); }
-        catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
-    }
 }

@@ -192,9 +192,6 @@ internal static class TrainCommand
         return MonitoredFiguresNames.Parse(names);
     }
 
-    internal static Optimizer<T> MakeOptimizer<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T> =>
-        CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum);
-
     internal static LearningRateSchedule MakeSchedule(Settings s) => s.Schedule switch
     {
         "constant" => new ConstantSchedule(s.Eta),
@@ -203,15 +200,49 @@ internal static class TrainCommand
         var o => throw CommonOptions.NotOneOf("--schedule", o, ["constant", "step", "halving"]),
     };
 
-    private static int Run<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T>
+    /// <summary>The checks an IDX run and a table's share, before anything is read; with the thread count chosen.</summary>
+    internal static Settings Checked(Settings s)
     {
         if (!(s.Eta > 0) || !double.IsFinite(s.Eta)) throw new CliException($"--eta: the learning rate must be a positive number, got {s.Eta}", ExitCodes.InvalidArguments);
         if (s.Epochs < 0) throw new CliException($"--epochs: must be 0 or more, got {s.Epochs}", ExitCodes.InvalidArguments);
         if (s.Batch < 1) throw new CliException($"--batch: the mini-batch size must be at least 1, got {s.Batch}", ExitCodes.InvalidArguments);
-        if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
-        s = s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
         if (!(s.Dropout >= 0 && s.Dropout < 1)) throw new CliException($"--dropout: p must be in [0, 1), got {s.Dropout}", ExitCodes.InvalidArguments);
         if (s.EarlyStopping is < 1) throw new CliException($"--early-stopping: must be at least 1 epoch, got {s.EarlyStopping}", ExitCodes.InvalidArguments);
+        return s with { Threads = BenchCommand.ResolveThreads(s.Threads, s.Layers, s.Batch) };
+    }
+
+    /// <summary>
+    /// The trainer and its run, as the options say, resumed from --resume when given; <paramref name="configure"/> adds what
+    /// only one kind of run has (the expansion, the MPI communicator) before the checkpoint is put back. The library's
+    /// objections to the settings are argument errors.
+    /// </summary>
+    internal static TrainingRun<T> MakeRun<T>(Network<T> network, Settings s, int trainingCount, Action<Sgd<T>>? configure = null, int checkpointProcesses = 1)
+        where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        try
+        {
+            var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
+            {
+                Regularization = s.Regularization,
+                Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
+                DropoutProbability = s.Dropout,
+                LoadAhead = s.LoadAhead && s.Threads == 1,
+            };
+            configure?.Invoke(sgd);
+            var run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
+            if (s.Resume is not null) Restore(run, s, trainingCount, checkpointProcesses);
+            return run;
+        }
+        catch (NablaException e) when (e is not InvalidFileException)
+        {
+            throw new CliException(e.Message, ExitCodes.InvalidArguments);
+        }
+    }
+
+    private static int Run<T>(Settings s) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        s = Checked(s);
+        if (s.TrainSize is < 1) throw new CliException($"--train-size: must be at least 1, got {s.TrainSize}", ExitCodes.InvalidArguments);
         // In an MPI job every process runs this command; process 0 alone prints and writes (DistributedSession).
         var session = DistributedSession.Start(s.Distributed); // finalised by CommandRunner when the command returns
         bool root = session?.IsRoot ?? true;
@@ -235,25 +266,11 @@ internal static class TrainCommand
         if (s.Checkpoint is not null) s.Arguments["--checkpoint"] = Path.GetFullPath(s.Checkpoint);
 
         var network = new Network<T>(s.Layers, s.Activations, s.Init, s.Seed);
-        TrainingRun<T> run;
-        try
+        var run = MakeRun(network, s, training.Count, sgd =>
         {
-            var sgd = new Sgd<T>(network, s.Cost, T.CreateChecked(s.Eta), s.Batch, s.Seed, s.Threads)
-            {
-                Regularization = s.Regularization,
-                Optimizer = CommonOptions.MakeOptimizer<T>(s.Optimizer, s.Layers, s.Momentum),
-                DropoutProbability = s.Dropout,
-            };
             if (s.Expand is var (shift, rotation, interpolation, mirror)) sgd.Expansion = MakeExpansion(training, shift, rotation, interpolation, mirror);
-            sgd.LoadAhead = s.LoadAhead && s.Threads == 1;
             if (session is not null) sgd.Communicator = session.Mpi;
-            run = new TrainingRun<T>(sgd, MakeSchedule(s), s.Epochs, s.EarlyStopping is int patience ? new EarlyStopping(patience) : null);
-            if (s.Resume is not null) Restore(run, s, training.Count, record?.Processes ?? 1);
-        }
-        catch (NablaException e) when (e is not InvalidFileException)
-        {
-            throw new CliException(e.Message, ExitCodes.InvalidArguments);
-        }
+        }, record?.Processes ?? 1);
         using var trainer = run.Sgd; // its threads end with the command
 
         if (!s.Json)
@@ -267,46 +284,20 @@ internal static class TrainCommand
             if (s.Resumed is { } resumed) Console.WriteLine(resumed.Line(s.Resume!, run.Epoch, run.Sgd.Position, training.Count, "example"));
         }
         var extras = new TrainingDiagnostics(s.Diagnostics && root, root ? s.Plot : null, training, s.Seed, s.Json);
-        var epochs = new List<object>();
+        var log = new RunLog(extras, record, Path.GetFullPath(data.Directory), session?.Size);
         var total = Stopwatch.StartNew();
-        double trainSeconds = 0;
-        int epochsRun = 0;
-        if (record is not null)
-        {
-            epochs.AddRange(record.Epochs.EnumerateArray().Select(e => (object)e.Clone()));
-            extras.Restore(record.Points);
-            (trainSeconds, epochsRun) = (record.TrainSeconds, record.EpochsTrained);
-        }
-        JsonElement Record() => JsonSerializer.SerializeToElement(
-            new RunRecord(JsonSerializer.SerializeToElement(epochs, CommandRunner.JsonOptions), extras.Points, trainSeconds, epochsRun, Path.GetFullPath(data.Directory), session?.Size),
-            CommandRunner.JsonOptions);
         bool warnedConstantOutput = false;
         using var interruption = new Interruption();
         while (!run.Finished)
         {
-            var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count, startedAt: run.Sgd.Position < training.Count ? run.Sgd.Position : 0);
-            EpochResult r;
-            try
+            // In an MPI job the processes stop after the same step (a signal to any of them is agreed on within a step), and
+            // wait for process 0's checkpoint before they exit: mpirun ends a job as soon as one of its processes has.
+            if (TrainEpoch(run, training, evaluation, s, interruption, stoppedElsewhere: session is not null) is not { } r)
             {
-                r = run.RunEpoch(training, evaluation, s.Monitor, bar.Report, interruption.Token);
-            }
-            catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested || session is not null)
-            {
-                // In an MPI job the processes stop after the same step (a signal to any of them is agreed on within a step), and
-                // wait for process 0's checkpoint before they exit: mpirun ends a job as soon as one of its processes has.
-                bar.Clear();
-                int code = root ? Interrupted(run, s, training.Count, Record(), session?.Size) : ExitCodes.Interrupted;
+                int code = root ? Interrupted(run, s, training.Count, log.Record(), session?.Size) : ExitCodes.Interrupted;
                 session?.Mpi.Barrier();
                 return code;
             }
-            catch (TrainingDivergedException diverged)
-            {
-                bar.Clear();
-                throw Diverged(diverged, s);
-            }
-            bar.Clear();
-            trainSeconds += r.TrainSeconds;
-            epochsRun++;
             var e = r.Evaluation!.Value;
             string line = EpochLine(r, s.Monitor, evaluationName);
             if (s.Json) Console.Error.WriteLine(line); else Console.WriteLine(line);
@@ -314,14 +305,14 @@ internal static class TrainCommand
             string? warning = e.SameOutputForEveryExample ? ConstantOutputWarning(network, evaluation, r.Epoch, evaluationName, e) : null;
             if (warning is not null && !warnedConstantOutput) Console.Error.WriteLine($"nabla: warning: {warning}"); // once: the next epochs say the same
             warnedConstantOutput |= warning is not null;
-            epochs.Add(EpochJson(r, evaluationName, s.Monitor, diagnosticsReport, warning));
-            if (s.Checkpoint is not null && root) Checkpoint.Save(run, s.Checkpoint, s.Arguments, Record());
+            log.Add(r, EpochJson(r, evaluationName, s.Monitor, diagnosticsReport, warning));
+            if (s.Checkpoint is not null && root) Checkpoint.Save(run, s.Checkpoint, s.Arguments, log.Record());
         }
         // The network the run ends with, and --out gets: the best epoch's or the last one's.
         var saved = Kept(run, keepBest, extras.Points);
         Evaluation? finalTest = s.Validation ? run.Sgd.Evaluate(data.Test) : null;
 
-        if (s.Out is not null && root) SaveModel(network, s.Cost, s.Out, data.Images);
+        if (s.Out is not null && root) SaveModel(network, s.Cost, s.Out, new Dictionary<string, string> { [ImageInputs.MetadataKey] = data.Images.ToJson() });
         extras.Finish(s.Cost.Name, evaluationName, $"[{string.Join(",", s.Layers)}], {s.Cost.Name}, η = {s.Eta}, m = {s.Batch}, {Words.Count(training.Count, "example")}",
             run.BestEpoch >= 0 ? run.BestEpoch : null);
 
@@ -347,7 +338,7 @@ internal static class TrainCommand
                 lambda = s.Regularization.Lambda,
                 dropout = s.Dropout,
                 expand = run.Sgd.Expansion is { } x ? new { max_shift = x.MaxShift, max_rotation_degrees = x.MaxRotationDegrees, interpolation = x.Interpolation.ToString().ToLowerInvariant(), mirror = x.Mirror } : null,
-                epochs,
+                epochs = log.Epochs,
                 stop_reason = run.StopReason,
                 evaluated_on = evaluationName,
                 best_epoch = run.BestEpoch >= 0 ? run.BestEpoch : (int?)null,
@@ -359,7 +350,7 @@ internal static class TrainCommand
                 final_test_correct = finalTest?.Correct,
                 final_test_total = finalTest?.Total,
                 final_test_accuracy = finalTest?.Accuracy,
-                train_seconds_total = trainSeconds,
+                train_seconds_total = log.TrainSeconds,
                 wall_seconds = total.Elapsed.TotalSeconds,
                 model = s.Out,
                 checkpoint = s.Checkpoint,
@@ -371,7 +362,7 @@ internal static class TrainCommand
         {
             if (run.BestEpoch >= 0)
                 Console.WriteLine($"Best: epoch {run.BestEpoch}, {run.BestAccuracy:P2} on the {evaluationName} data" +
-                                  (epochsRun > 0 ? $"; training took {trainSeconds:F1} s ({(double)training.Count * epochsRun / trainSeconds:N0} examples/s)." : "."));
+                                  (log.EpochsRun > 0 ? $"; training took {log.TrainSeconds:F1} s ({(double)training.Count * log.EpochsRun / log.TrainSeconds:N0} examples/s)." : "."));
             if (run.StopReason is "early-stopping" or "schedule") Console.WriteLine($"Stopped by {run.StopReason} after epoch {run.Epoch - 1}.");
             if (finalTest is Evaluation t)
                 Console.WriteLine($"Test: {t.Correct} / {t.Total} ({t.Accuracy:P2}), cost {t.Cost:F4}, of the {(saved.Best ? "best" : "last epoch's")} network{(saved.Epoch is int k ? $" (epoch {k})" : "")}");
@@ -385,6 +376,68 @@ internal static class TrainCommand
     /// <summary>What a checkpoint keeps of the run's report: each epoch's JSON figures, the plot's points, the training time, the data read.</summary>
     /// <remarks><paramref name="Processes"/>: the processes of a distributed run (null: one), whose number fixes the global mini-batch.</remarks>
     internal sealed record RunRecord(JsonElement Epochs, IReadOnlyList<EpochPoint> Points, double TrainSeconds, int EpochsTrained, string? DataDirectory, int? Processes = null);
+
+    /// <summary>
+    /// The run's report so far, continued from the checkpoint's <see cref="RunRecord"/> when resumed: each epoch's JSON
+    /// figures, the training time and the epochs trained (the plot's points are kept by <see cref="TrainingDiagnostics"/>).
+    /// </summary>
+    internal sealed class RunLog
+    {
+        private readonly TrainingDiagnostics _extras;
+        private readonly string? _dataDirectory;
+        private readonly int? _processes;
+
+        public RunLog(TrainingDiagnostics extras, RunRecord? record, string? dataDirectory = null, int? processes = null)
+        {
+            (_extras, _dataDirectory, _processes) = (extras, dataDirectory, processes);
+            if (record is null) return;
+            Epochs.AddRange(record.Epochs.EnumerateArray().Select(e => (object)e.Clone()));
+            extras.Restore(record.Points);
+            (TrainSeconds, EpochsRun) = (record.TrainSeconds, record.EpochsTrained);
+        }
+
+        public List<object> Epochs { get; } = [];
+        public double TrainSeconds { get; private set; }
+        public int EpochsRun { get; private set; }
+
+        public void Add(EpochResult r, object json)
+        {
+            TrainSeconds += r.TrainSeconds;
+            EpochsRun++;
+            Epochs.Add(json);
+        }
+
+        /// <summary>What the next checkpoint keeps.</summary>
+        public JsonElement Record() => JsonSerializer.SerializeToElement(
+            new RunRecord(JsonSerializer.SerializeToElement(Epochs, CommandRunner.JsonOptions), _extras.Points, TrainSeconds, EpochsRun, _dataDirectory, _processes),
+            CommandRunner.JsonOptions);
+    }
+
+    /// <summary>
+    /// One epoch under a progress bar; null when it was interrupted (by a signal, or with <paramref name="stoppedElsewhere"/>
+    /// by another process of an MPI job), the run then at the step it stopped after. A diverged run is an error.
+    /// </summary>
+    internal static EpochResult? TrainEpoch<T>(TrainingRun<T> run, Dataset training, Dataset evaluation, Settings s, Interruption interruption,
+        bool stoppedElsewhere = false) where T : unmanaged, IFloatingPointIeee754<T>
+    {
+        var bar = new ProgressBar($"Epoch {run.Epoch}", training.Count, startedAt: run.Sgd.Position < training.Count ? run.Sgd.Position : 0);
+        try
+        {
+            return run.RunEpoch(training, evaluation, s.Monitor, bar.Report, interruption.Token);
+        }
+        catch (OperationCanceledException) when (interruption.Token.IsCancellationRequested || stoppedElsewhere)
+        {
+            return null;
+        }
+        catch (TrainingDivergedException diverged)
+        {
+            throw Diverged(diverged, s);
+        }
+        finally
+        {
+            bar.Clear();
+        }
+    }
 
     /// <summary>The network the run ends with: the best epoch's (<paramref name="Best"/>) or the last one's.</summary>
     internal sealed record SavedNetwork(bool Best, int? Epoch, double? Accuracy);
@@ -582,12 +635,12 @@ internal static class TrainCommand
     }
 
     /// <summary>
-    /// A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact. The images' size
-    /// and class names go with the network, for `nabla predict`.
+    /// A failed save (disk full, folder gone) is an output failure; the writer leaves any old file intact. The metadata says
+    /// what the inputs are (the images' size and class names, or a table's preprocessing), for `nabla predict`.
     /// </summary>
-    private static void SaveModel<T>(Network<T> network, Cost cost, string path, ImageInputs images) where T : unmanaged, IFloatingPointIeee754<T>
+    internal static void SaveModel<T>(Network<T> network, Cost cost, string path, IReadOnlyDictionary<string, string> metadata) where T : unmanaged, IFloatingPointIeee754<T>
     {
-        try { ModelFile.Save(network, cost, path, new Dictionary<string, string> { [ImageInputs.MetadataKey] = images.ToJson() }); }
+        try { ModelFile.Save(network, cost, path, metadata); }
         catch (NablaException e) { throw new CliException($"--out: the trained network was not saved: {e.Message}", ExitCodes.OutputFailed); }
     }
 }
