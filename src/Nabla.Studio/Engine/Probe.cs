@@ -184,9 +184,8 @@ public static class Probe
         var network = snapshot.Network;
         var set = run.Evaluation;
         int classes = network.Sizes[network.L];
-        var confusion = new int[classes, classes];
+        var confusion = new ConfusionMatrix(classes);
         var mistakes = new List<object>();
-        int wrong = 0;
         var batch = new MiniBatch<double>(network, Math.Max(1, Math.Min(500, set.Count)));
         var indices = new int[batch.Capacity];
         for (int start = 0; start < set.Count; start += batch.Capacity)
@@ -200,16 +199,14 @@ public static class Probe
             {
                 var output = outputs.Slice(i * classes, classes);
                 int predicted = TensorPrimitives.IndexOfMax<double>(output), label = set.Labels![start + i];
-                confusion[label, predicted]++;
-                if (predicted == label) continue;
-                wrong++;
-                if (mistakes.Count < maxMistakes)
+                confusion.Add(label, predicted);
+                if (predicted != label && mistakes.Count < maxMistakes)
                     mistakes.Add(new { index = start + i, label, predicted, label_name = ClassName(run, data, label), predicted_name = ClassName(run, data, predicted), output = output.ToArray() });
             }
         }
         return new
         {
-            evaluated_on = run.EvaluationName, total = set.Count, correct = set.Count - wrong, snapshot = snapshot.Version, epoch = snapshot.Epoch,
+            evaluated_on = run.EvaluationName, total = set.Count, correct = confusion.Correct, snapshot = snapshot.Version, epoch = snapshot.Epoch,
             class_names = Enumerable.Range(0, classes).Select(c => ClassName(run, data, c)),
             confusion = Enumerable.Range(0, classes).Select(t => Enumerable.Range(0, classes).Select(p => confusion[t, p]).ToArray()).ToArray(),
             misclassified = mistakes,
