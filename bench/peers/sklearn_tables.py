@@ -69,11 +69,18 @@ def nabla_fit(nabla, a, d, header, body, train, test, target, seed, extra):
                                   "--target", target, "--hidden", a.hidden, "--epochs", str(a.epochs), "--seed", str(seed + 1)] + extra)
     return result
 
+def splitter(a, classes, seed):
+    """The cross-validation folds both sides use: stratified for classes, shuffled with random_state=seed."""
+    return StratifiedKFold(a.folds, shuffle=True, random_state=seed) if classes else KFold(a.folds, shuffle=True, random_state=seed)
+
+def mlp(a, classes, seed):
+    """scikit-learn's MLP with its defaults but the hidden layers and the iteration cap."""
+    return (MLPClassifier if classes else MLPRegressor)(hidden_layer_sizes=tuple(int(h) for h in a.hidden.split(",")), max_iter=a.sklearn_max_iter, random_state=seed)
+
 def folds(a, train, y, classes, seed):
     """The cross-validation folds of the training rows, as (fold training rows, fold validation rows)."""
-    splitter = StratifiedKFold(a.folds, shuffle=True, random_state=seed) if classes else KFold(a.folds, shuffle=True, random_state=seed)
     labels = [y[i] for i in train] if classes else None
-    return [(train[f], train[v]) for f, v in splitter.split(train, labels)]
+    return [(train[f], train[v]) for f, v in splitter(a, classes, seed).split(train, labels)]
 
 def choose_lambda(nabla, a, d, header, body, train, y, target, classes, seed, extra):
     """The L2 strength with the best mean validation score over the folds of the training rows (ties: lower mean cost)."""
@@ -110,14 +117,14 @@ def tables(a, nabla):
             sc = StandardScaler().fit(x[train])
             ytr = [y[i] for i in train] if classes else np.array([float(y[i]) for i in train])
             yte = [y[i] for i in test] if classes else np.array([float(y[i]) for i in test])
-            model = (MLPClassifier if classes else MLPRegressor)(hidden_layer_sizes=tuple(int(h) for h in a.hidden.split(",")), max_iter=a.sklearn_max_iter, random_state=seed)
+            model = mlp(a, classes, seed)
             start = time.perf_counter()
             with warnings.catch_warnings():
                 warnings.simplefilter("ignore", ConvergenceWarning)
                 model.fit(sc.transform(x[train]), ytr)
             fit = time.perf_counter() - start
             theirs = model.score(sc.transform(x[test]), yte)
-            tuned = sklearn_cv(a, x, y, train, test, classes, seed, sc) if a.sklearn_cv else None
+            tuned = sklearn_cv(a, x, ytr, yte, train, test, classes, seed, sc) if a.sklearn_cv else None
             summary.setdefault(name, []).append((theirs, ours, lam, tuned))
             if scores: validation.setdefault(name, []).append(scores)
             metric = "acc" if classes else "R²"
@@ -140,14 +147,10 @@ def tables(a, nabla):
         for name, runs in validation.items():
             print(f"| {name} | " + " | ".join(f"{np.mean([r[lam][0] for r in runs]):.4f}" for lam in lambdas) + " |")
 
-def sklearn_cv(a, x, y, train, test, classes, seed, scaler):
+def sklearn_cv(a, x, ytr, yte, train, test, classes, seed, scaler):
     """scikit-learn's MLP with alpha chosen by GridSearchCV on the same folds of the training rows: (test score, alpha)."""
-    ytr = [y[i] for i in train] if classes else np.array([float(y[i]) for i in train])
-    yte = [y[i] for i in test] if classes else np.array([float(y[i]) for i in test])
-    splitter = StratifiedKFold(a.folds, shuffle=True, random_state=seed) if classes else KFold(a.folds, shuffle=True, random_state=seed)
-    model = (MLPClassifier if classes else MLPRegressor)(hidden_layer_sizes=tuple(int(h) for h in a.hidden.split(",")), max_iter=a.sklearn_max_iter, random_state=seed)
     # The scaler was fitted on the whole training split (never on the test rows), as for the untuned model.
-    search = GridSearchCV(model, {"alpha": [float(v) for v in a.alphas.split(",")]}, cv=splitter)
+    search = GridSearchCV(mlp(a, classes, seed), {"alpha": [float(v) for v in a.alphas.split(",")]}, cv=splitter(a, classes, seed))
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ConvergenceWarning)
         search.fit(scaler.transform(x[train]), ytr)

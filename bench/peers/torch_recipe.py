@@ -7,7 +7,6 @@ training epoch (evaluation excluded) and test accuracy, then RESULT {json}.
 Run with OpenBLAS: env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE LD_LIBRARY_PATH=<openblas dir> /usr/bin/python3 torch_recipe.py"""
 import argparse
 import json
-import sys
 import time
 
 import numpy as np

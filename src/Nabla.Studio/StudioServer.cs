@@ -189,7 +189,7 @@ public sealed class StudioServer : IAsyncDisposable
 
         app.MapPost("/api/runs", async (HttpContext context) =>
         {
-            var body = await ReadJson(context, limits);
+            using var body = await ReadJson(context, limits);
             var run = host.Start(RunOptions.Parse(body.RootElement));
             return Results.Json(RunHost.Describe(run, history: false), StudioJson.Options, statusCode: StatusCodes.Status202Accepted);
         });
@@ -353,7 +353,7 @@ public sealed class StudioServer : IAsyncDisposable
             buffer.Write(chunk, 0, read);
         }
         if (buffer.Length == 0) return JsonDocument.Parse("{}");
-        return JsonDocument.Parse(buffer.ToArray(), new JsonDocumentOptions { MaxDepth = 16 });
+        return JsonDocument.Parse(buffer.GetBuffer().AsMemory(0, (int)buffer.Length), new JsonDocumentOptions { MaxDepth = 16 });
     }
 
     private static (string? Set, int Example) ExampleArguments(JsonElement root)

@@ -14,13 +14,18 @@ namespace Nabla.Studio.Engine;
 public static class Probe
 {
     /// <summary>The example's set: "test" (default), "training" or "validation"; Playground runs have "training" and "test".</summary>
-    public static Dataset Set(StudioRun run, StudioData data, string? set) => (set ?? "test").ToLowerInvariant() switch
+    public static Dataset Set(StudioRun run, StudioData data, string? set) => SetName(set) switch
     {
         "test" => run.Toy?.Test ?? data.Mnist.Test,
         "training" or "train" => run.Training,
         "validation" when run.Toy is null => data.Mnist.Validation,
         var s => throw new NablaException($"set: '{s}' is not test, training{(run.Toy is null ? " or validation" : "")}"),
     };
+
+    private static string SetName(string? set) => (set ?? "test").ToLowerInvariant();
+
+    /// <summary>A weight matrix (or its gradient) as rows, j the neuron of layer l, k of layer l − 1: how the page reads w^l_jk.</summary>
+    private static double[][] Rows(Matrix<double> w) => Enumerable.Range(0, w.Rows).Select(j => w.Row(j).ToArray()).ToArray();
 
     /// <summary>Input x and target y of example <paramref name="index"/>: y is the one-hot vector of its class (the chapter's y(x)).</summary>
     public static (double[] X, double[] Y, int Label) Example(Dataset set, int index)
@@ -41,11 +46,12 @@ public static class Probe
         var (x, _, label) = Example(set, index);
         var network = run.Snapshot.Network;
         var output = network.Forward(x).Output.ToArray();
+        int predicted = network.Predict(x);
         return new
         {
-            index, set = (setName ?? "test").ToLowerInvariant(), count = set.Count, label, class_name = ClassName(run, data, label),
-            input = x, width = run.Toy is null ? data.ImageSide : 0, output, predicted = network.Predict(x),
-            predicted_name = ClassName(run, data, network.Predict(x)),
+            index, set = SetName(setName), count = set.Count, label, class_name = ClassName(run, data, label),
+            input = x, width = run.Toy is null ? data.ImageSide : 0, output, predicted,
+            predicted_name = ClassName(run, data, predicted),
         };
     }
 
@@ -83,16 +89,16 @@ public static class Probe
                 for (int j = 0; j < w.Rows; j++)
                     TensorPrimitives.MultiplyAdd<double>(w.Row(j), gradient.Biases[l + 1][j], weightedError, weightedError);
             }
-            var dw = gradient.Weights[l];
             layers.Add(new
             {
                 layer = l, activation = network.Activations[l].Name, size = network.Sizes[l],
                 z = pass.WeightedInput(l).ToArray(), a = pass.Activation(l).ToArray(), sigma_prime = sigmaPrime,
                 weighted_error = weightedError, delta = gradient.Biases[l].ToArray(), dc_db = gradient.Biases[l].ToArray(),
-                dc_dw = Enumerable.Range(0, dw.Rows).Select(j => dw.Row(j).ToArray()).ToArray(),
+                dc_dw = Rows(gradient.Weights[l]),
             });
         }
         var outputActivation = network.Activations[L];
+        int predicted = network.Predict(x);
         string? bp1Note = (cost, outputActivation) switch
         {
             (CrossEntropyCost, SigmoidActivation) => "With cross-entropy and sigmoid outputs, σ'(z^L) cancels: the engine computes δ^L = a^L − y directly (chapter 3).",
@@ -101,10 +107,10 @@ public static class Probe
         };
         return new
         {
-            set = (setName ?? "test").ToLowerInvariant(), example = index, label, class_name = ClassName(run, data, label),
+            set = SetName(setName), example = index, label, class_name = ClassName(run, data, label),
             snapshot = snapshot.Version, epoch = snapshot.Epoch, position = snapshot.Position, sizes = network.Sizes, cost = cost.Name,
-            x, y, cost_value = FiniteDifferences.ExampleCost(network, x, y, cost), output = pass.Output.ToArray(), predicted = network.Predict(x),
-            predicted_name = ClassName(run, data, network.Predict(x)),
+            x, y, cost_value = FiniteDifferences.ExampleCost(network, x, y, cost), output = pass.Output.ToArray(), predicted,
+            predicted_name = ClassName(run, data, predicted),
             cost_gradient = costGradient, bp1_note = bp1Note, layers,
         };
     }
@@ -121,7 +127,7 @@ public static class Probe
             layers = Enumerable.Range(1, network.L).Select(l => new
             {
                 layer = l,
-                weights = network.Weights[l].Data.Length <= maxWeights ? Enumerable.Range(0, network.Sizes[l]).Select(j => network.Weights[l].Row(j).ToArray()).ToArray() : null,
+                weights = network.Weights[l].Data.Length <= maxWeights ? Rows(network.Weights[l]) : null,
                 biases = network.Biases[l],
             }),
         };
@@ -178,9 +184,8 @@ public static class Probe
         var network = snapshot.Network;
         var set = run.Evaluation;
         int classes = network.Sizes[network.L];
-        var confusion = new int[classes, classes];
+        var confusion = new ConfusionMatrix(classes);
         var mistakes = new List<object>();
-        int wrong = 0;
         var batch = new MiniBatch<double>(network, Math.Max(1, Math.Min(500, set.Count)));
         var indices = new int[batch.Capacity];
         for (int start = 0; start < set.Count; start += batch.Capacity)
@@ -194,16 +199,14 @@ public static class Probe
             {
                 var output = outputs.Slice(i * classes, classes);
                 int predicted = TensorPrimitives.IndexOfMax<double>(output), label = set.Labels![start + i];
-                confusion[label, predicted]++;
-                if (predicted == label) continue;
-                wrong++;
-                if (mistakes.Count < maxMistakes)
+                confusion.Add(label, predicted);
+                if (predicted != label && mistakes.Count < maxMistakes)
                     mistakes.Add(new { index = start + i, label, predicted, label_name = ClassName(run, data, label), predicted_name = ClassName(run, data, predicted), output = output.ToArray() });
             }
         }
         return new
         {
-            evaluated_on = run.EvaluationName, total = set.Count, correct = set.Count - wrong, snapshot = snapshot.Version, epoch = snapshot.Epoch,
+            evaluated_on = run.EvaluationName, total = set.Count, correct = confusion.Correct, snapshot = snapshot.Version, epoch = snapshot.Epoch,
             class_names = Enumerable.Range(0, classes).Select(c => ClassName(run, data, c)),
             confusion = Enumerable.Range(0, classes).Select(t => Enumerable.Range(0, classes).Select(p => confusion[t, p]).ToArray()).ToArray(),
             misclassified = mistakes,
@@ -244,7 +247,7 @@ public static class Probe
         {
             snapshot = snapshot.Version, epoch = snapshot.Epoch, resolution, extent = ToyData.Extent, features = toy.Features, sizes = network.Sizes,
             activations = network.Activations.Select(a => a.Name), maps, decision,
-            weights = Enumerable.Range(1, L).Select(l => Enumerable.Range(0, network.Sizes[l]).Select(j => network.Weights[l].Row(j).ToArray()).ToArray()),
+            weights = Enumerable.Range(1, L).Select(l => Rows(network.Weights[l])),
             biases = Enumerable.Range(1, L).Select(l => network.Biases[l]),
             points = toy.Points.Select((p, i) => new { x1 = p.X1, x2 = p.X2, label = p.Label, training = i < toy.TrainCount }),
         };

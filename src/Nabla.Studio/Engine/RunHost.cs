@@ -136,8 +136,8 @@ public sealed class RunHost : IDisposable
             var clock = Stopwatch.StartNew();
             try
             {
-                var (epochs, total) = run.EpochsSince(epochsSent);
-                foreach (var e in epochs.Skip(Math.Max(0, epochs.Length - MaxEpochEventsPerTick))) _hub.Publish("epoch", e);
+                var (epochs, total) = run.EpochsSince(epochsSent, MaxEpochEventsPerTick);
+                foreach (var e in epochs) _hub.Publish("epoch", e);
                 epochsSent = total;
                 if (_hub.ClientCount > 0 || run.State != RunState.Running)
                 {

@@ -113,8 +113,8 @@ public abstract class StudioRun
 
     /// <summary>Epoch records and live points so far (copies).</summary>
     public abstract (EpochRecord[] Epochs, ProgressRecord[] Progress) History();
-    /// <summary>Epoch records after the first <paramref name="known"/>, and the latest live point if newer than <paramref name="snapshot"/>.</summary>
-    internal abstract (EpochRecord[] NewEpochs, int Total) EpochsSince(int known);
+    /// <summary>The last (at most <paramref name="max"/>) of the epoch records after the first <paramref name="known"/>, and how many there are in all.</summary>
+    internal abstract (EpochRecord[] NewEpochs, int Total) EpochsSince(int known, int max);
     internal abstract ProgressRecord? MeasureProgress(long sinceSnapshot);
     internal abstract long StateVersion { get; }
 
@@ -480,9 +480,13 @@ public sealed class StudioRun<T> : StudioRun where T : unmanaged, IFloatingPoint
         lock (_lock) return (_epochs.ToArray(), _progress.ToArray());
     }
 
-    internal override (EpochRecord[] NewEpochs, int Total) EpochsSince(int known)
+    internal override (EpochRecord[] NewEpochs, int Total) EpochsSince(int known, int max)
     {
-        lock (_lock) return (_epochs.Skip(known).ToArray(), _epochs.Count);
+        lock (_lock)
+        {
+            int from = Math.Max(known, _epochs.Count - max);
+            return (_epochs.GetRange(from, Math.Max(0, _epochs.Count - from)).ToArray(), _epochs.Count);
+        }
     }
 
     /// <summary>

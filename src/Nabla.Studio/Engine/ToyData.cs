@@ -98,7 +98,7 @@ public sealed class ToyData
     private static (double, double, int)[] Circle(int n, double noise, Random r)
     {
         const double radius = 5;
-        var points = new List<(double, double, int)>();
+        var points = new (double, double, int)[n];
         for (int i = 0; i < n; i++)
         {
             bool inside = i < n / 2;
@@ -107,9 +107,9 @@ public sealed class ToyData
             double x = rho * Math.Sin(angle), y = rho * Math.Cos(angle);
             double nx = Uniform(r, -radius, radius) * noise, ny = Uniform(r, -radius, radius) * noise;
             int label = Math.Sqrt((x + nx) * (x + nx) + (y + ny) * (y + ny)) < radius * 0.5 ? 1 : 0;
-            points.Add((x, y, label));
+            points[i] = (x, y, label);
         }
-        return points.ToArray();
+        return points;
     }
 
     // The quadrants: class 1 where x1·x2 ≥ 0.

@@ -26,9 +26,11 @@ public sealed class EventHub
         get { lock (_lock) return _clients.Count; }
     }
 
-    /// <summary>Serialises <paramref name="payload"/> as one SSE event and queues it for every client.</summary>
+    /// <summary>Serialises <paramref name="payload"/> as one SSE event and queues it for every client (with none, does nothing).</summary>
     public void Publish(string type, object payload)
     {
+        // A client that subscribes now is sent the run's state first (StudioServer.ServeEvents), so nothing is lost.
+        if (ClientCount == 0) return;
         string message = Format(type, JsonSerializer.Serialize(payload, StudioJson.Options));
         lock (_lock)
             foreach (var client in _clients) client.Writer.TryWrite(message);

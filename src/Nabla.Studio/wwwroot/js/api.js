@@ -117,3 +117,6 @@ export const percent = (x) => (x === null || x === undefined || Number.isNaN(x))
 // `nabla train --json`; evaluated_on says which.
 export const epochAccuracy = (e) => e[`${e.evaluated_on}_correct`] / e[`${e.evaluated_on}_total`];
 export const epochCost = (e) => e[`${e.evaluated_on}_cost`];
+
+/** The side of the run's input images (28 for MNIST-format data); 0 for Playground points, which are not images. */
+export const imageSide = () => (store.run.options.data === 'mnist' ? store.options.data.image_side : 0);

@@ -20,6 +20,8 @@ export const rgb = ([r, g, b]) => `rgb(${r},${g},${b})`;
 /** Grey for a value in [0, 1] (an activation or a pixel): black is 1, as ink on paper. */
 export function grey(v) { const c = Math.round(255 * (1 - Math.max(0, Math.min(1, v)))); return [c, c, c]; }
 export const maxAbs = (values) => values.reduce((m, v) => Math.max(m, Math.abs(v)), 0);
+/** The indices of the `count` values largest in magnitude, largest first (which neurons to draw). */
+export const largestFirst = (values, count) => values.map((v, j) => [Math.abs(v), j]).sort((a, b) => b[0] - a[0]).slice(0, count).map((p) => p[1]);
 
 /** A canvas showing `values` as a w×h image, each value coloured by `colour`, scaled up by `zoom`. */
 export function image(values, w, h, zoom, colour) {

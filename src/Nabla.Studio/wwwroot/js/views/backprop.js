@@ -1,6 +1,6 @@
 // Backprop, step by step: the chapter's five steps for one example, every vector from POST /api/backprop (Network<double>).
-import { el, post, store, fmt, throttle } from '../api.js';
-import { vectorBars, image, diverging, grey, maxAbs } from '../draw.js';
+import { el, post, store, fmt, throttle, imageSide } from '../api.js';
+import { vectorBars, image, diverging, grey, maxAbs, largestFirst } from '../draw.js';
 
 const sup = (s) => el('sup', { text: s });
 
@@ -48,7 +48,7 @@ export const backpropView = {
     let r;
     try { r = await post('/api/backprop', { example: this.picker.value() }); } catch (e) { this.steps.replaceChildren(el('div', { class: 'error', text: e.message })); return; }
     this.data = r;
-    const side = store.run.options.data === 'mnist' ? store.options.data.image_side : 0;
+    const side = imageSide();
     const L = r.layers.length;
     this.info.textContent = `class ${r.label} (${r.class_name}); the network says ${r.predicted} (${r.predicted_name}); C_x = ${fmt(r.cost_value)} (${r.cost}); network after ${r.epoch} epochs + ${r.position} examples (snapshot ${r.snapshot})`;
     const layers = r.layers;
@@ -105,7 +105,7 @@ export const backpropView = {
       const scale = maxAbs(flat) || 1;
       if (l === 1 && side) {
         // Each hidden neuron j: ∂C/∂w¹_jk = a⁰_k δ¹_j over the 28×28 inputs k, the largest |δ¹_j| first.
-        const order = layer.delta.map((d, j) => [Math.abs(d), j]).sort((a, b) => b[0] - a[0]).slice(0, 12).map((p) => p[1]);
+        const order = largestFirst(layer.delta, 12);
         const tiles = el('div', { class: 'tiles', 'data-testid': 'bp4-tiles' });
         for (const j of order) tiles.append(el('div', { class: 'tile' }, image(layer.dc_dw[j], side, side, 2, (v) => diverging(v, scale)), `j = ${j}`));
         inner.append(el('div', {}, el('div', { class: 'small muted', text: `∂C/∂w¹ⱼₖ = a⁰ₖ δ¹ⱼ for the ${order.length} neurons j with the largest |δ¹ⱼ| (one image per j, over the inputs k)` }), tiles));

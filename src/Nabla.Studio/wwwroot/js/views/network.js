@@ -1,6 +1,6 @@
 // Network: every neuron coloured by aˡ (or δˡ) for one example, weights as lines, first-layer weights as 28×28 tiles.
-import { el, get, post, store, fmt, throttle } from '../api.js';
-import { svg, diverging, grey, rgb, maxAbs, image } from '../draw.js';
+import { el, get, post, store, fmt, throttle, imageSide } from '../api.js';
+import { svg, diverging, grey, rgb, maxAbs, image, largestFirst } from '../draw.js';
 import { examplePicker, inputImage } from './backprop.js';
 
 const MaxDrawn = 64; // wider layers are drawn as heat-map strips, without lines
@@ -91,7 +91,7 @@ export const networkView = {
       [bp, net] = await Promise.all([post('/api/backprop', { example: this.picker.value() }), get('/api/network')]);
     } catch (e) { this.info.textContent = e.message; return; }
     const mode = this.mode.value;
-    const side = store.run.options.data === 'mnist' ? store.options.data.image_side : 0;
+    const side = imageSide();
     const values = [mode === 'delta' ? bp.x.map(() => 0) : bp.x, ...bp.layers.map((l) => (mode === 'delta' ? l.delta : l.a))];
     this.info.textContent = `Example ${bp.example}: class ${bp.label} (${bp.class_name}), the network answers ${bp.predicted} (${bp.predicted_name}). Network after ${bp.epoch} epochs (snapshot ${bp.snapshot}).` +
       (mode === 'delta' ? ' The input layer has no δ.' : '');
@@ -102,7 +102,7 @@ export const networkView = {
     const first = bp.layers[0];
     if (side) {
       const scale = maxAbs(first.dc_dw.flat()) || 1;
-      const order = first.delta.map((d, j) => [Math.abs(d), j]).sort((a, b) => b[0] - a[0]).slice(0, 8).map((p) => p[1]);
+      const order = largestFirst(first.delta, 8);
       this.inputs.replaceChildren(el('h3', { text: 'Input x and ∂C/∂w¹ⱼ· (BP4) for the neurons with the largest |δ¹ⱼ|' }),
         el('div', { class: 'tiles' }, el('div', { class: 'tile' }, image(bp.x, side, side, 3, grey), 'input x'),
           ...order.map((j) => el('div', { class: 'tile' }, image(first.dc_dw[j], side, side, 3, (v) => diverging(v, scale)), `∂C/∂w¹ of neuron ${j}`))));

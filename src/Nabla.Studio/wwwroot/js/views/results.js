@@ -1,5 +1,5 @@
 // Results: the confusion matrix and the misclassified examples with their output activations.
-import { el, get, post, store, percent, fmt } from '../api.js';
+import { el, get, post, store, percent, imageSide } from '../api.js';
 import { image, grey, vectorBars } from '../draw.js';
 
 export const resultsView = {
@@ -30,7 +30,7 @@ export const resultsView = {
       })));
     });
     this.matrix.replaceChildren(el('h3', { text: `Confusion matrix: ${r.correct} / ${r.total} right (${percent(r.correct / r.total)}) on the ${r.evaluated_on} data, after ${r.epoch} epochs` }), table);
-    const side = store.run.options.data === 'mnist' ? store.options.data.image_side : 0;
+    const side = imageSide();
     const tiles = el('div', { class: 'tiles' });
     const shown = r.misclassified.slice(0, 18);
     const examples = side ? await Promise.all(shown.map((m) => get(`/api/examples/${m.index}?set=${r.evaluated_on}`))) : [];
@@ -43,6 +43,5 @@ export const resultsView = {
     });
     this.mistakes.replaceChildren(el('h3', { text: `Misclassified (${r.total - r.correct}; the first ${shown.length})` }),
       el('div', { class: 'small muted', text: `Each bar is one output neuron's activation: the longest is the network's answer (red); green is the true class.` }), tiles);
-    void fmt;
   },
 };

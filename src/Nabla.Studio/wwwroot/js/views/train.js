@@ -152,18 +152,15 @@ export const trainView = {
         : `${run.state}: epoch ${run.epoch} of ${run.options.epochs}, example ${run.position.toLocaleString('en')} of ${run.examples_per_epoch.toLocaleString('en')}`;
       // Epoch e ends at x = e + 1 (epochs done); live points sit where they were taken.
       const endOf = (e) => e.epoch + 1;
-      accuracyChart.replaceChildren(lineChart([
-        { name: 'eval live', colour: '#b9a3e0', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.evaluation_accuracy]) },
-        { name: 'train live', colour: '#9fd3b5', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.training_accuracy]) },
-        { name: 'train', colour: '#2e8b57', dots: true, points: epochs.filter((e) => e.training_accuracy !== null).map((e) => [endOf(e), e.training_accuracy]) },
-        { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), epochAccuracy(e)]) },
-      ], { xLabel: 'epochs of training', yLabel: 'accuracy', width: 640, height: 210, xMin: 0 }));
-      costChart.replaceChildren(lineChart([
-        { name: 'eval live', colour: '#b9a3e0', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.evaluation_cost]) },
-        { name: 'train live', colour: '#9fd3b5', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p.training_cost]) },
-        { name: 'train', colour: '#2e8b57', dots: true, points: epochs.filter((e) => e.training_cost !== null).map((e) => [endOf(e), e.training_cost]) },
-        { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), epochCost(e)]) },
-      ], { xLabel: 'epochs of training', yLabel: 'cost', width: 640, height: 180, xMin: 0 }));
+      // One figure (accuracy or cost): live estimates as thin lines, end-of-epoch figures as dots.
+      const series = (figure, evaluation) => [
+        { name: 'eval live', colour: '#b9a3e0', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p[`evaluation_${figure}`]]) },
+        { name: 'train live', colour: '#9fd3b5', width: 1.2, dots: true, dotRadius: 1.6, maxGap: 0.5, points: progress.map((p) => [p.epoch, p[`training_${figure}`]]) },
+        { name: 'train', colour: '#2e8b57', dots: true, points: epochs.filter((e) => e[`training_${figure}`] !== null).map((e) => [endOf(e), e[`training_${figure}`]]) },
+        { name: 'eval', colour: '#6a3fb5', dots: true, points: epochs.map((e) => [endOf(e), evaluation(e)]) },
+      ];
+      accuracyChart.replaceChildren(lineChart(series('accuracy', epochAccuracy), { xLabel: 'epochs of training', yLabel: 'accuracy', width: 640, height: 210, xMin: 0 }));
+      costChart.replaceChildren(lineChart(series('cost', epochCost), { xLabel: 'epochs of training', yLabel: 'cost', width: 640, height: 180, xMin: 0 }));
       log.textContent = epochs.slice(-200).map((e) => `${e.line}  cost ${fmt(epochCost(e))}  η ${e.eta}  ${e.train_seconds.toFixed(3)} s` +
         (e.training_accuracy !== null ? `  training ${percent(e.training_accuracy)}` : '')).join('\n');
       log.scrollTop = log.scrollHeight;
