@@ -62,15 +62,15 @@ public sealed unsafe class Mpi : ICommunicator, IDisposable
                 !NativeLibrary.TryLoad(name, out library))
                 throw new NablaException($"distributed training needs Open MPI, and {name} could not be loaded: install Open MPI (Debian: apt-get install openmpi-bin) " +
                                          $"and start the job with mpirun ({LibraryVariable} names the library when it is elsewhere)");
-            return _instance = new Mpi(library);
+            return _instance = new Mpi(library, name);
         }
     }
 
-    private Mpi(nint library)
+    private Mpi(nint library, string libraryName)
     {
         nint Export(string name) => NativeLibrary.TryGetExport(library, name, out nint address)
             ? address
-            : throw new NablaException($"{LibraryName} has no symbol {name}: Nabla binds to Open MPI 4 or later (Debian's openmpi-bin); other MPI libraries use another interface");
+            : throw new NablaException($"{libraryName} has no symbol {name}: Nabla binds to Open MPI 4 or later (Debian's openmpi-bin); other MPI libraries use another interface");
         _world = Export("ompi_mpi_comm_world");
         _float = Export("ompi_mpi_float");
         _double = Export("ompi_mpi_double");
@@ -96,7 +96,7 @@ public sealed unsafe class Mpi : ICommunicator, IDisposable
         {
             Check(init(null, 0, ThreadSerialized, &provided), "MPI_Init_thread");
             if (provided < ThreadSerialized)
-                throw new NablaException($"{LibraryName} gives thread level {provided}; Nabla needs MPI_THREAD_SERIALIZED (calls from any one thread at a time)");
+                throw new NablaException($"{libraryName} gives thread level {provided}; Nabla needs MPI_THREAD_SERIALIZED (calls from any one thread at a time)");
         }
         Check(rank(_world, &r), "MPI_Comm_rank");
         Check(size(_world, &s), "MPI_Comm_size");
